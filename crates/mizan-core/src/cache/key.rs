@@ -1,0 +1,1 @@
+//! Cache key derivation. Placeholder: being written.

@@ -1,0 +1,2 @@
+//! Origin cache.
+pub mod key;

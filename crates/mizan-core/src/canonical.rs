@@ -1,0 +1,1 @@
+//! Canonical strings and canonical JSON (PROTOCOL.md §5). Placeholder: being written.

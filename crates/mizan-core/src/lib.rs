@@ -1,0 +1,4 @@
+//! Mizan protocol core.
+pub mod cache;
+pub mod canonical;
+pub mod mwt;

@@ -1,0 +1,1 @@
+//! Mizan Web Token. Placeholder: being written.
