@@ -95,7 +95,6 @@ fn canonical_values_match_strings_and_json() {
 /// canonical string (so scoped matching and the cache key) then differs from
 /// every other implementation's.
 #[test]
-#[ignore = "needs serde_json's `float_roundtrip` feature in the workspace"]
 fn serde_json_reads_every_shortest_float_exactly() {
     let document = load("canonical.json");
     for vector in list(&document, "numbers") {

@@ -1,0 +1,78 @@
+//! Serve Mizan over HTTP with [axum](https://docs.rs/axum): `/session/`,
+//! `/call/` (JSON and multipart), `/ctx/<name>/` and every view-path route,
+//! exactly as the wire protocol says.
+//!
+//! ```no_run
+//! # async fn run(server: mizan_core::Server) -> std::io::Result<()> {
+//! let app = mizan_axum::routes(server); // API under the server's mount (default /api/mizan) + view routes
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
+//! axum::serve(listener, app).await
+//! # }
+//! ```
+//!
+//! The routers are ordinary `axum::Router`s: merge them into your app, nest
+//! [`api_router`] under any prefix, add layers and state as usual.
+
+mod body;
+mod call;
+mod context;
+mod response;
+mod session;
+mod view;
+
+use axum::Router;
+use axum::routing::{get, post};
+use mizan_core::Server;
+use mizan_core::function::Body;
+
+pub use response::error_response;
+
+/// The API endpoints mounted at the server's mount point (default
+/// `/api/mizan`), plus every view-path route at its own path.
+pub fn routes<S: Clone + Send + Sync + 'static>(server: Server) -> Router<S> {
+    let mount = server.mount().trim_end_matches('/').to_owned();
+    let api = api_router(server.clone());
+    let views = view_router(server);
+    if mount.is_empty() {
+        api.merge(views)
+    } else {
+        Router::new().nest(&mount, api).merge(views)
+    }
+}
+
+/// The API endpoints alone, relative to where you nest them:
+/// `/session/`, `/call/`, `/ctx/{name}/`.
+pub fn api_router<S: Clone + Send + Sync + 'static>(server: Server) -> Router<S> {
+    Router::new()
+        .route(
+            "/session/",
+            get(session::session).fallback(response::method_not_allowed),
+        )
+        .route(
+            "/call/",
+            post(call::call).fallback(response::method_not_allowed),
+        )
+        .route(
+            "/ctx/{name}/",
+            get(context::context).fallback(response::method_not_allowed),
+        )
+        .with_state(server)
+}
+
+/// Every view-path function at its route (PROTOCOL.md §3.4).
+pub fn view_router<S: Clone + Send + Sync + 'static>(server: Server) -> Router<S> {
+    let mut router: Router<Server> = Router::new();
+    for func in server.registry().functions() {
+        if let Body::View { route, methods, .. } = &func.def.body {
+            router = router.route(route, view::method_router(func.name(), methods));
+        }
+    }
+    router.with_state(server)
+}
+
+pub use axum;
+
+/// Serves [`routes`] on `listener` until the process ends.
+pub async fn serve(listener: tokio::net::TcpListener, server: Server) -> std::io::Result<()> {
+    axum::serve(listener, routes::<()>(server)).await
+}

@@ -1,0 +1,39 @@
+//! Response building: canonical JSON bodies, `Cache-Control: no-store`, the
+//! error envelope.
+
+use axum::body::Body;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use mizan_core::MizanError;
+use mizan_core::canonical::canonical_json;
+use serde_json::Value;
+
+pub(crate) const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
+
+/// A JSON response with sorted keys and `Cache-Control: no-store`.
+pub(crate) fn json(status: StatusCode, body: &Value) -> Response {
+    let mut resp = Response::new(Body::from(canonical_json(body)));
+    *resp.status_mut() = status;
+    let headers = resp.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(header::CACHE_CONTROL, NO_STORE);
+    resp
+}
+
+/// The error envelope for `err` (internal messages redacted unless `debug`).
+pub fn error_response(err: MizanError, debug: bool) -> Response {
+    let err = err.redacted(debug);
+    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    json(status, &err.to_envelope())
+}
+
+pub(crate) async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> Response {
+    let err = MizanError::new(
+        mizan_core::ErrorCode::MethodNotAllowed,
+        format!("{method} is not allowed on {}", uri.path()),
+    );
+    error_response(err, false).into_response()
+}

@@ -1,0 +1,271 @@
+//! The error envelope of PROTOCOL.md §1.4: every failure, from any endpoint and
+//! any transport, is a [`MizanError`] with a code, a message and optional details.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde_json::{Map, Value, json};
+
+/// The protocol's error codes, each with its HTTP status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// 400: the body is not JSON, not an object, `fn` is missing, `args` is not an object.
+    BadRequest,
+    /// 401: identity required and absent, or an invalid or expired token.
+    Unauthorized,
+    /// 403: the identity lacks the role, CSRF failed, or the function is private.
+    Forbidden,
+    /// 404: unknown function or context.
+    NotFound,
+    /// 405: the endpoint exists but not for this HTTP method (a project extension,
+    /// see `docs/protocol.md`).
+    MethodNotAllowed,
+    /// 413: the body is over the configured limit.
+    PayloadTooLarge,
+    /// 422: the arguments do not match the declared input.
+    ValidationError,
+    /// 500: the function failed unexpectedly (panics included).
+    InternalError,
+    /// 501: the function declared itself unimplemented.
+    NotImplemented,
+}
+
+impl ErrorCode {
+    /// The wire spelling, e.g. `"VALIDATION_ERROR"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::BadRequest => "BAD_REQUEST",
+            Self::Unauthorized => "UNAUTHORIZED",
+            Self::Forbidden => "FORBIDDEN",
+            Self::NotFound => "NOT_FOUND",
+            Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            Self::ValidationError => "VALIDATION_ERROR",
+            Self::InternalError => "INTERNAL_ERROR",
+            Self::NotImplemented => "NOT_IMPLEMENTED",
+        }
+    }
+
+    /// The HTTP status that carries this code.
+    pub const fn status(self) -> u16 {
+        match self {
+            Self::BadRequest => 400,
+            Self::Unauthorized => 401,
+            Self::Forbidden => 403,
+            Self::NotFound => 404,
+            Self::MethodNotAllowed => 405,
+            Self::PayloadTooLarge => 413,
+            Self::ValidationError => 422,
+            Self::InternalError => 500,
+            Self::NotImplemented => 501,
+        }
+    }
+
+    /// Parses the wire spelling back into a code.
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "BAD_REQUEST" => Self::BadRequest,
+            "UNAUTHORIZED" => Self::Unauthorized,
+            "FORBIDDEN" => Self::Forbidden,
+            "NOT_FOUND" => Self::NotFound,
+            "METHOD_NOT_ALLOWED" => Self::MethodNotAllowed,
+            "PAYLOAD_TOO_LARGE" => Self::PayloadTooLarge,
+            "VALIDATION_ERROR" => Self::ValidationError,
+            "INTERNAL_ERROR" => Self::InternalError,
+            "NOT_IMPLEMENTED" => Self::NotImplemented,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An error a server function returns, or the protocol produces, rendered
+/// through the envelope `{"error": {"code", "message", "details"?}}`.
+///
+/// ```
+/// use mizan_core::{ErrorCode, MizanError};
+/// let err = MizanError::not_found("No user with id 7");
+/// assert_eq!(err.code(), ErrorCode::NotFound);
+/// assert_eq!(err.status(), 404);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct MizanError {
+    code: ErrorCode,
+    message: String,
+    details: Option<Value>,
+}
+
+/// Field name → messages, as carried by `details.fields` of a `VALIDATION_ERROR`.
+pub type FieldErrors = BTreeMap<String, Vec<String>>;
+
+impl MizanError {
+    /// An error with this code and message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            details: None,
+        }
+    }
+
+    /// Attaches `details` (any JSON value; an object by convention).
+    #[must_use]
+    pub fn with_details(mut self, details: Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+
+    /// `400 BAD_REQUEST`.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::BadRequest, message)
+    }
+    /// `401 UNAUTHORIZED`.
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Unauthorized, message)
+    }
+    /// `403 FORBIDDEN`.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Forbidden, message)
+    }
+    /// `404 NOT_FOUND`.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::NotFound, message)
+    }
+    /// `413 PAYLOAD_TOO_LARGE`.
+    pub fn payload_too_large(limit: usize) -> Self {
+        Self::new(
+            ErrorCode::PayloadTooLarge,
+            format!("Request body is larger than the limit of {limit} bytes"),
+        )
+        .with_details(json!({ "limit": limit }))
+    }
+    /// `500 INTERNAL_ERROR`. The message is shown to clients only in debug mode.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InternalError, message)
+    }
+    /// `501 NOT_IMPLEMENTED`.
+    pub fn not_implemented(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::NotImplemented, message)
+    }
+
+    /// `422 VALIDATION_ERROR` with `details.fields`.
+    pub fn validation(fields: FieldErrors) -> Self {
+        Self::new(ErrorCode::ValidationError, "Input validation failed")
+            .with_details(json!({ "fields": fields }))
+    }
+
+    /// `422 VALIDATION_ERROR` for a single field.
+    pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
+        let mut fields = FieldErrors::new();
+        fields.insert(field.to_owned(), vec![message.into()]);
+        Self::validation(fields)
+    }
+
+    /// The code.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+    /// The HTTP status of the code.
+    pub fn status(&self) -> u16 {
+        self.code.status()
+    }
+    /// The human-readable message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+    /// The details, if any.
+    pub fn details(&self) -> Option<&Value> {
+        self.details.as_ref()
+    }
+
+    /// The inner object `{code, message, details?}` (IPC transports carry this bare).
+    pub fn to_inner_json(&self) -> Value {
+        let mut inner = Map::new();
+        inner.insert("code".into(), Value::from(self.code.as_str()));
+        inner.insert("message".into(), Value::from(self.message.clone()));
+        if let Some(details) = &self.details {
+            inner.insert("details".into(), details.clone());
+        }
+        Value::Object(inner)
+    }
+
+    /// The envelope `{"error": {...}}`.
+    pub fn to_envelope(&self) -> Value {
+        json!({ "error": self.to_inner_json() })
+    }
+
+    /// Replaces the message of an internal error with a generic one, so that
+    /// nothing about the server's internals reaches a client outside debug mode.
+    #[must_use]
+    pub fn redacted(self, debug: bool) -> Self {
+        if debug || self.code != ErrorCode::InternalError {
+            self
+        } else {
+            Self::internal("Internal server error")
+        }
+    }
+}
+
+impl fmt::Display for MizanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for MizanError {}
+
+impl From<serde_json::Error> for MizanError {
+    fn from(err: serde_json::Error) -> Self {
+        Self::internal(format!("serialization failed: {err}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_round_trips_through_its_wire_spelling() {
+        for code in [
+            ErrorCode::BadRequest,
+            ErrorCode::Unauthorized,
+            ErrorCode::Forbidden,
+            ErrorCode::NotFound,
+            ErrorCode::MethodNotAllowed,
+            ErrorCode::PayloadTooLarge,
+            ErrorCode::ValidationError,
+            ErrorCode::InternalError,
+            ErrorCode::NotImplemented,
+        ] {
+            assert_eq!(ErrorCode::parse(code.as_str()), Some(code));
+        }
+    }
+
+    #[test]
+    fn envelope_has_code_message_and_details() {
+        let err = MizanError::invalid_field("a", "expected an integer");
+        assert_eq!(
+            err.to_envelope(),
+            json!({"error": {"code": "VALIDATION_ERROR", "message": "Input validation failed",
+                "details": {"fields": {"a": ["expected an integer"]}}}})
+        );
+    }
+
+    #[test]
+    fn internal_errors_are_redacted_outside_debug() {
+        let err = MizanError::internal("db password is hunter2");
+        assert_eq!(
+            err.clone().redacted(false).message(),
+            "Internal server error"
+        );
+        assert_eq!(err.redacted(true).message(), "db password is hunter2");
+        let other = MizanError::not_found("no such thing");
+        assert_eq!(other.clone().redacted(false), other);
+    }
+}

@@ -1,0 +1,310 @@
+//! The canonical KDL IR writer (`docs/ir.md`).
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use serde_json::Value;
+
+use crate::canonical::js_number_to_string;
+use crate::function::{Body, CachePolicy, FnTransport};
+use crate::registry::{Context, Function, Registry};
+use crate::shape::{Shape, TypeDef};
+
+impl Registry {
+    /// The canonical IR of this registry: byte-identical for the same
+    /// functions, whatever the registration order.
+    pub fn build_ir(&self) -> String {
+        let mut w = Writer::default();
+        w.line("mizan-ir version=1");
+        for (name, def) in self.types().iter() {
+            if self.reachable_types().contains(name) {
+                write_type(&mut w, name, def);
+            }
+        }
+        for func in self.functions() {
+            write_function(&mut w, func);
+        }
+        for ctx in self.contexts() {
+            write_context(&mut w, ctx);
+        }
+        w.out
+    }
+
+    /// Names of the types reachable from some function's input or output.
+    pub fn reachable_types(&self) -> BTreeSet<&str> {
+        let mut seen = BTreeSet::new();
+        let mut stack: Vec<&str> = Vec::new();
+        for func in self.functions() {
+            for p in &func.params {
+                p.shape.refs(&mut stack);
+            }
+            if let Some(out) = &func.output {
+                out.refs(&mut stack);
+            }
+        }
+        while let Some(name) = stack.pop() {
+            if !seen.insert(name) {
+                continue;
+            }
+            match self.types().get(name) {
+                Some(TypeDef::Struct(fields)) => {
+                    fields.iter().for_each(|f| f.shape.refs(&mut stack))
+                }
+                Some(TypeDef::Alias(shape)) => shape.refs(&mut stack),
+                Some(TypeDef::Enum(_)) | None => {}
+            }
+        }
+        seen
+    }
+}
+
+#[derive(Default)]
+struct Writer {
+    out: String,
+    depth: usize,
+}
+
+impl Writer {
+    fn line(&mut self, text: &str) {
+        for _ in 0..self.depth {
+            self.out.push_str("    ");
+        }
+        self.out.push_str(text);
+        self.out.push('\n');
+    }
+    fn open(&mut self, head: &str) {
+        self.line(&format!("{head} {{"));
+        self.depth += 1;
+    }
+    fn close(&mut self) {
+        self.depth -= 1;
+        self.line("}");
+    }
+}
+
+/// A KDL string literal.
+pub fn kdl_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control()
+                || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}') =>
+            {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A KDL value for a parameter default (scalars only).
+fn kdl_value(value: &Value) -> Option<String> {
+    match value {
+        Value::Null => Some("#null".into()),
+        Value::Bool(b) => Some(if *b { "#true" } else { "#false" }.into()),
+        Value::String(s) => Some(kdl_string(s)),
+        Value::Number(n) if n.is_f64() => {
+            let x = n.as_f64()?;
+            let text = js_number_to_string(x);
+            Some(if text.contains(['.', 'e']) {
+                text
+            } else {
+                format!("{text}.0")
+            })
+        }
+        Value::Number(n) => Some(n.to_string()),
+        Value::Array(_) | Value::Object(_) => None,
+    }
+}
+
+/// A shape on one line: `list { ref "Order" }`.
+pub fn shape_text(shape: &Shape) -> String {
+    match shape {
+        Shape::String => "string".into(),
+        Shape::Int => "int".into(),
+        Shape::Float => "float".into(),
+        Shape::Bool => "bool".into(),
+        Shape::Any => "any".into(),
+        Shape::Upload => "upload".into(),
+        Shape::Ref(name) => format!("ref {}", kdl_string(name)),
+        Shape::List(inner) => format!("list {{ {} }}", shape_text(inner)),
+        Shape::Optional(inner) => format!("optional {{ {} }}", shape_text(inner)),
+        Shape::Map(inner) => format!("map {{ {} }}", shape_text(inner)),
+        Shape::Enum(items) => {
+            let mut text = "enum".to_owned();
+            for item in items {
+                text.push(' ');
+                text.push_str(&kdl_string(item));
+            }
+            text
+        }
+        Shape::Union(items) => format!(
+            "union {{ {} }}",
+            items.iter().map(shape_text).collect::<Vec<_>>().join("; ")
+        ),
+    }
+}
+
+fn write_type(w: &mut Writer, name: &str, def: &TypeDef) {
+    w.open(&format!("type {}", kdl_string(name)));
+    match def {
+        TypeDef::Struct(fields) => {
+            if fields.is_empty() {
+                w.line("struct");
+            } else {
+                w.open("struct");
+                for f in fields {
+                    let opt = if f.optional { " optional=#true" } else { "" };
+                    w.line(&format!(
+                        "field {}{opt} {{ {} }}",
+                        kdl_string(&f.name),
+                        shape_text(&f.shape)
+                    ));
+                }
+                w.close();
+            }
+        }
+        TypeDef::Enum(variants) => w.line(&shape_text(&Shape::Enum(variants.clone()))),
+        TypeDef::Alias(shape) => w.line(&format!("alias {{ {} }}", shape_text(shape))),
+    }
+    w.close();
+}
+
+fn write_function(w: &mut Writer, func: &Function) {
+    let def = &func.def;
+    let mut head = format!("function {}", kdl_string(&def.name));
+    if let Some(ctx) = &def.context {
+        let _ = write!(head, " context={}", kdl_string(ctx));
+    }
+    if let Some(auth) = def.auth.ir_name() {
+        let _ = write!(head, " auth={}", kdl_string(auth));
+    }
+    if def.private {
+        head.push_str(" private=#true");
+    }
+    if func.is_view() {
+        head.push_str(" view=#true");
+    }
+    if def.transport == FnTransport::WebSocket {
+        head.push_str(" transport=\"websocket\"");
+    }
+    if def.rev > 0 {
+        let _ = write!(head, " rev={}", def.rev);
+    }
+    match def.cache {
+        CachePolicy::Default => {}
+        CachePolicy::Ttl(ttl) => {
+            let _ = write!(head, " cache={ttl}");
+        }
+        CachePolicy::Never => head.push_str(" cache=#false"),
+    }
+    w.open(&head);
+    if !func.params.is_empty() {
+        w.open("input");
+        for p in &func.params {
+            let mut line = format!("param {}", kdl_string(&p.name));
+            if !p.required {
+                line.push_str(" required=#false");
+            }
+            if let Some(text) = p.default.as_ref().and_then(kdl_value) {
+                let _ = write!(line, " default={text}");
+            }
+            let _ = write!(line, " {{ {} }}", shape_text(&p.shape));
+            w.line(&line);
+        }
+        w.close();
+    }
+    if let Some(out) = &func.output {
+        w.line(&format!("output {{ {} }}", shape_text(out)));
+    }
+    for target in &func.affects {
+        let mut line = format!("affects context={}", kdl_string(&target.context));
+        if let Some(f) = &target.function {
+            let _ = write!(line, " function={}", kdl_string(f));
+        }
+        w.line(&line);
+    }
+    if let Some(m) = &func.merge {
+        let mut line = format!(
+            "merge context={} slot={} mode={}",
+            kdl_string(&m.context),
+            kdl_string(&m.slot),
+            kdl_string(m.mode.as_str())
+        );
+        if let Some(key) = &m.key {
+            let _ = write!(line, " key={}", kdl_string(key));
+        }
+        w.line(&line);
+    }
+    if let Body::View { route, methods, .. } = &def.body {
+        let mut methods = methods.clone();
+        methods.sort();
+        methods.dedup();
+        w.open(&format!("route {}", kdl_string(route)));
+        for m in methods {
+            w.line(&format!("method {}", kdl_string(&m)));
+        }
+        w.close();
+    }
+    w.close();
+}
+
+fn write_context(w: &mut Writer, ctx: &Context) {
+    let mut head = format!("context {}", kdl_string(&ctx.name));
+    if ctx.websocket {
+        head.push_str(" transport=\"websocket\"");
+    }
+    w.open(&head);
+    for p in &ctx.params {
+        let required = if p.required { "#true" } else { "#false" };
+        w.line(&format!(
+            "param {} required={required} {{ {} }}",
+            kdl_string(&p.name),
+            shape_text(&p.shape)
+        ));
+    }
+    for m in &ctx.members {
+        w.line(&format!("member {}", kdl_string(m)));
+    }
+    w.close();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_escape_quotes_controls_and_bidi_but_keep_unicode() {
+        assert_eq!(
+            kdl_string("a\"b\\c\nd\u{1}é\u{202E}"),
+            "\"a\\\"b\\\\c\\nd\\u{1}é\\u{202e}\""
+        );
+    }
+
+    #[test]
+    fn shapes_render_on_one_line() {
+        let shape = Shape::Union(vec![
+            Shape::Int,
+            Shape::list(Shape::optional(Shape::Ref("A".into()))),
+        ]);
+        assert_eq!(
+            shape_text(&shape),
+            "union { int; list { optional { ref \"A\" } } }"
+        );
+    }
+
+    #[test]
+    fn float_defaults_stay_floats() {
+        assert_eq!(kdl_value(&serde_json::json!(1.0)).as_deref(), Some("1.0"));
+        assert_eq!(kdl_value(&serde_json::json!(0.5)).as_deref(), Some("0.5"));
+        assert_eq!(kdl_value(&serde_json::json!(10)).as_deref(), Some("10"));
+    }
+}

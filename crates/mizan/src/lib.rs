@@ -1,0 +1,14 @@
+#![doc = include_str!("../README.md")]
+
+pub use mizan_core::*;
+pub use mizan_macros::{Mizan, client, context};
+
+#[cfg(feature = "axum")]
+pub use mizan_axum as axum;
+
+/// Everything a module of server functions usually needs.
+pub mod prelude {
+    pub use mizan_core::{Identity, MizanError, Request, Upload, ViewResponse};
+    pub use mizan_macros::Mizan;
+    pub use serde::{Deserialize, Serialize};
+}
