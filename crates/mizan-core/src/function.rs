@@ -261,6 +261,11 @@ pub trait ServerFn {
 }
 
 /// Implemented by `#[mizan::context("name")]` markers.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a Mizan context marker",
+    label = "expected a type declared with `#[mizan::context(\"name\")]`",
+    note = "declare it as `#[mizan::context(\"name\")] pub struct {Self};`, or name the context with a string"
+)]
 pub trait ContextMarker {
     /// Context name.
     const NAME: &'static str;
@@ -268,6 +273,10 @@ pub trait ContextMarker {
 
 /// Anything that can be named in `affects = ...`: a context marker, a function,
 /// or a string.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is neither a Mizan context marker nor a server function",
+    label = "`affects` names a `#[mizan::context]` marker or a `#[mizan::client]` function"
+)]
 pub trait AffectsTarget {
     /// The unresolved target.
     fn target() -> TargetRef;

@@ -8,6 +8,7 @@ use crate::function::{
     Body, CachePolicy, FnTransport, FunctionDef, ParamDef, ServerFn, TargetRef,
     registered_functions,
 };
+use crate::ir::shape_text;
 use crate::merge::{MergeSpec, resolve_merge};
 use crate::shape::{Shape, TypeSet};
 
@@ -396,15 +397,22 @@ fn derive_contexts(
         }
         let bundle: Vec<&Function> = funcs.iter().copied().filter(|f| !f.is_view()).collect();
         let mut params: BTreeMap<&str, (Shape, &str)> = BTreeMap::new();
+        let mut conflicting: BTreeSet<&str> = BTreeSet::new();
         for func in &funcs {
             for p in &func.params {
                 let shape = strip_optional(&p.shape).clone();
                 match params.get(p.name.as_str()) {
-                    Some((existing, owner)) if *existing != shape => problems.push(format!(
-                        "context `{name}`: parameter `{}` is {existing:?} in `{owner}` but {shape:?} in `{}`",
-                        p.name,
-                        func.name()
-                    )),
+                    Some((existing, owner)) if *existing != shape => {
+                        if conflicting.insert(&p.name) {
+                            problems.push(format!(
+                                "context `{name}`: parameter `{}` is `{}` in `{owner}` but `{}` in `{}`",
+                                p.name,
+                                shape_text(existing),
+                                shape_text(&shape),
+                                func.name()
+                            ));
+                        }
+                    }
                     Some(_) => {}
                     None => {
                         params.insert(&p.name, (shape, func.name()));

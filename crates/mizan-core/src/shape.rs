@@ -187,6 +187,11 @@ impl TypeSet {
 /// Implemented for the primitives, the standard containers, `serde_json::Value`
 /// and [`crate::Upload`]; `#[derive(Mizan)]` implements it for your structs
 /// and enums.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be described for the Mizan IR",
+    label = "this type must implement `Describe`",
+    note = "add `#[derive(Mizan)]` (with serde's `Serialize`/`Deserialize`) to the type"
+)]
 pub trait Describe {
     /// The shape of `Self`, registering named types into `types`.
     fn describe(types: &mut TypeSet) -> Shape;

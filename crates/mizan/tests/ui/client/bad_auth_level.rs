@@ -1,0 +1,5 @@
+#[mizan::client(auth = "admin")]
+async fn secret() -> i64 {
+    1
+}
+fn main() {}

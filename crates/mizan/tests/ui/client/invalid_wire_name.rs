@@ -1,0 +1,5 @@
+#[mizan::client(name = "has-dash")]
+async fn dashed() -> i64 {
+    1
+}
+fn main() {}

@@ -1,0 +1,7 @@
+pub struct NotAMarker;
+
+#[mizan::client(context = NotAMarker)]
+async fn member() -> i64 {
+    1
+}
+fn main() {}
