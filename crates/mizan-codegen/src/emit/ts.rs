@@ -1,0 +1,415 @@
+//! The `ts` target: types, one `call*` function per callable RPC and one
+//! `fetch*Context` function per context, over `getClient()` of `@mizan/base`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::naming::{Names, pascal, property_key, string_literal};
+use super::writer::{CodeWriter, MAX_WIDTH};
+use super::{all_optional, code, function_notes, header, join_words, refs, ts_type};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::ir::{Auth, Context, Function, Ir, Scalar, TypeDef, TypeKind};
+
+pub(super) fn emit(ir: &Ir) -> Result<String, Diagnostics> {
+    check_names(ir)?;
+    let mut w = CodeWriter::new("  ");
+    header(&mut w);
+    let callable: Vec<&Function> = ir.functions.iter().filter(|f| f.is_callable()).collect();
+    if !callable.is_empty() || !ir.contexts.is_empty() {
+        w.blank();
+        w.line("import { getClient } from '@mizan/base';");
+    }
+    let uses = TypeUses::of(&ir.types, &callable);
+    for t in &ir.types {
+        w.blank();
+        type_def(&mut w, t, &uses);
+    }
+    for f in &callable {
+        w.blank();
+        function(&mut w, f);
+    }
+    for c in &ir.contexts {
+        w.blank();
+        context(&mut w, ir, c);
+    }
+    Ok(w.finish())
+}
+
+/// Declares every exported identifier, so that clashes are reported before
+/// anything is written, naming both IR items.
+fn check_names(ir: &Ir) -> Result<(), Diagnostics> {
+    let mut names = Names::default();
+    names.reserve("getClient", "the import of `getClient`");
+    let mut errors = Vec::new();
+    for t in &ir.types {
+        names.declare(&t.name, &format!("type \"{}\"", t.name), "type", t.span);
+    }
+    for f in ir.functions.iter().filter(|f| f.is_callable()) {
+        let origin = format!("function \"{}\"", f.name);
+        match stem(&f.name, &origin, "function", f.span) {
+            Ok(p) => {
+                if !f.params.is_empty() {
+                    names.declare(&format!("{p}Args"), &origin, "function", f.span);
+                }
+                names.declare(&format!("call{p}"), &origin, "function", f.span);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    for c in &ir.contexts {
+        let origin = format!("context \"{}\"", c.name);
+        match stem(&c.name, &origin, "context", c.span) {
+            Ok(p) => {
+                names.declare(&format!("{p}ContextParams"), &origin, "context", c.span);
+                names.declare(&format!("{p}ContextData"), &origin, "context", c.span);
+                names.declare(&format!("fetch{p}Context"), &origin, "context", c.span);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    errors.extend(names.into_errors());
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        errors.sort_by_key(|d| d.span.offset);
+        Err(Diagnostics(errors))
+    }
+}
+
+/// The PascalCase stem of a function's or a context's identifiers.
+pub(super) fn stem(
+    name: &str,
+    origin: &str,
+    node: &str,
+    span: crate::diagnostic::Span,
+) -> Result<String, Diagnostic> {
+    let p = pascal(name);
+    if p.is_empty() {
+        Err(Diagnostic::new(
+            span,
+            node,
+            format!("{origin} has no ASCII letters or digits to build identifiers from"),
+        ))
+    } else {
+        Ok(p)
+    }
+}
+
+/// Which callable functions and types mention each named type, for its doc.
+#[derive(Default)]
+struct TypeUses<'i> {
+    returned_by: BTreeMap<&'i str, BTreeSet<&'i str>>,
+    taken_by: BTreeMap<&'i str, BTreeSet<&'i str>>,
+    part_of: BTreeMap<&'i str, BTreeSet<&'i str>>,
+}
+
+impl<'i> TypeUses<'i> {
+    fn of(types: &'i [TypeDef], callable: &[&'i Function]) -> Self {
+        let mut uses = TypeUses::default();
+        for t in types {
+            let mut inner = BTreeSet::new();
+            match &t.kind {
+                TypeKind::Struct(fields) => fields.iter().for_each(|f| refs(&f.shape, &mut inner)),
+                TypeKind::Alias(shape) => refs(shape, &mut inner),
+                TypeKind::Enum(_) => {}
+            }
+            for used in inner.into_iter().filter(|u| *u != t.name) {
+                uses.part_of.entry(used).or_default().insert(&t.name);
+            }
+        }
+        for f in callable {
+            let mut out = BTreeSet::new();
+            if let Some(o) = &f.output {
+                refs(o, &mut out);
+            }
+            for t in out {
+                uses.returned_by.entry(t).or_default().insert(&f.name);
+            }
+            let mut input = BTreeSet::new();
+            for p in &f.params {
+                refs(&p.shape, &mut input);
+            }
+            for t in input {
+                uses.taken_by.entry(t).or_default().insert(&f.name);
+            }
+        }
+        uses
+    }
+
+    fn doc(&self, name: &str) -> Vec<String> {
+        let list = |set: Option<&BTreeSet<&str>>| {
+            let set = set?;
+            const SHOWN: usize = 4;
+            let mut items: Vec<String> = set.iter().take(SHOWN).map(|f| code(f)).collect();
+            if set.len() > SHOWN {
+                items.push(format!("{} more", set.len() - SHOWN));
+            }
+            Some(join_words(&items))
+        };
+        let mut doc = Vec::new();
+        if let Some(fns) = list(self.returned_by.get(name)) {
+            doc.push(format!("Returned by {fns}."));
+        }
+        if let Some(fns) = list(self.taken_by.get(name)) {
+            doc.push(format!("Taken by {fns}."));
+        }
+        if let Some(types) = list(self.part_of.get(name)) {
+            doc.push(format!("Part of {types}."));
+        }
+        if doc.is_empty() {
+            doc.push(format!("The server's {} type.", code(name)));
+        }
+        vec![doc.join(" ")]
+    }
+}
+
+fn type_def(w: &mut CodeWriter, t: &TypeDef, uses: &TypeUses<'_>) {
+    w.doc(&uses.doc(&t.name));
+    match &t.kind {
+        TypeKind::Struct(fields) if fields.is_empty() => {
+            w.line(format!("export type {} = Record<string, never>;", t.name));
+        }
+        TypeKind::Struct(fields) => {
+            w.block(format!("export interface {} {{", t.name), "}", |w| {
+                for f in fields {
+                    let q = if f.optional { "?" } else { "" };
+                    w.line(format!(
+                        "{}{q}: {};",
+                        property_key(&f.name),
+                        ts_type(&f.shape)
+                    ));
+                }
+            });
+        }
+        TypeKind::Enum(variants) => {
+            let literals: Vec<_> = variants.iter().map(|v| string_literal(v, '"')).collect();
+            let one_line = format!("export type {} = {};", t.name, literals.join(" | "));
+            if one_line.len() <= MAX_WIDTH {
+                w.line(one_line);
+            } else {
+                w.line(format!("export type {} =", t.name));
+                let last = literals.len() - 1;
+                for (i, l) in literals.iter().enumerate() {
+                    w.line(format!("  | {l}{}", if i == last { ";" } else { "" }));
+                }
+            }
+        }
+        TypeKind::Alias(shape) => {
+            w.line(format!("export type {} = {};", t.name, ts_type(shape)));
+        }
+    }
+}
+
+fn function(w: &mut CodeWriter, f: &Function) {
+    let p = pascal(&f.name);
+    let output = f
+        .output
+        .as_ref()
+        .map_or_else(|| "unknown".to_string(), ts_type);
+    let name = string_literal(&f.name, '\'');
+    let call_args = if f.params.is_empty() {
+        [name, "{}".to_string()]
+    } else {
+        w.doc(&[format!("Arguments of {}.", code(&f.name))]);
+        w.block(format!("export interface {p}Args {{"), "}", |w| {
+            for param in &f.params {
+                if let Some(default) = &param.default {
+                    w.doc(&[format!(
+                        "The server uses {} when it is omitted.",
+                        scalar(default)
+                    )]);
+                }
+                let q = if param.required { "" } else { "?" };
+                w.line(format!(
+                    "{}{q}: {};",
+                    property_key(&param.name),
+                    ts_type(&param.shape)
+                ));
+            }
+        });
+        w.blank();
+        [name, "args".to_string()]
+    };
+    let mut doc = vec![match &f.context {
+        Some(c) => format!(
+            "Calls {}, a member of the {} context.",
+            code(&f.name),
+            code(c)
+        ),
+        None => format!("Calls {}.", code(&f.name)),
+    }];
+    doc.extend(function_notes(f));
+    w.doc(&paragraph(doc));
+    let params = if f.params.is_empty() {
+        Vec::new()
+    } else if all_optional(f.params.iter().map(|p| &p.required)) {
+        vec![format!("args: {p}Args = {{}}")]
+    } else {
+        vec![format!("args: {p}Args")]
+    };
+    let head = signature(
+        &format!("export function call{p}"),
+        &params,
+        &format!("Promise<{output}>"),
+        w.indent_width(),
+    );
+    w.block_lines(&head, "}", |w| {
+        w.call(
+            &format!("return getClient().call<{output}>"),
+            &call_args,
+            ";",
+        );
+    });
+}
+
+fn context(w: &mut CodeWriter, ir: &Ir, c: &Context) {
+    let p = pascal(&c.name);
+    w.doc(&[format!("Parameters of the {} context.", code(&c.name))]);
+    if c.params.is_empty() {
+        w.line(format!(
+            "export type {p}ContextParams = Record<string, never>;"
+        ));
+    } else {
+        w.block(format!("export interface {p}ContextParams {{"), "}", |w| {
+            for param in &c.params {
+                let q = if param.required { "" } else { "?" };
+                w.line(format!(
+                    "{}{q}: {};",
+                    property_key(&param.name),
+                    ts_type(&param.shape)
+                ));
+            }
+        });
+    }
+
+    let members: Vec<&Function> = c
+        .members
+        .iter()
+        .filter_map(|m| ir.function(m))
+        .filter(|f| !f.view)
+        .collect();
+    w.blank();
+    w.doc(&[format!(
+        "Data of the {} context: one key per member.",
+        code(&c.name)
+    )]);
+    if members.is_empty() {
+        w.line(format!(
+            "export type {p}ContextData = Record<string, never>;"
+        ));
+    } else {
+        w.block(format!("export interface {p}ContextData {{"), "}", |w| {
+            for m in &members {
+                let t = m
+                    .output
+                    .as_ref()
+                    .map_or_else(|| "unknown".to_string(), ts_type);
+                w.line(format!("{}: {t};", property_key(&m.name)));
+            }
+        });
+    }
+
+    w.blank();
+    let names: Vec<_> = members.iter().map(|m| code(&m.name)).collect();
+    let mut doc = vec![if names.is_empty() {
+        format!("Fetches the {} context.", code(&c.name))
+    } else {
+        format!(
+            "Fetches the {} context: {} in one request.",
+            code(&c.name),
+            join_words(&names)
+        )
+    }];
+    let views: Vec<_> = c
+        .members
+        .iter()
+        .filter_map(|m| ir.function(m))
+        .filter(|f| f.view)
+        .map(|f| code(&f.name))
+        .collect();
+    if !views.is_empty() {
+        doc.push(format!(
+            "Its view {} {} not part of the data.",
+            if views.len() == 1 {
+                "member"
+            } else {
+                "members"
+            },
+            if views.len() == 1 {
+                format!("{} is", views[0])
+            } else {
+                format!("{} are", join_words(&views))
+            }
+        ));
+    }
+    for m in &members {
+        if let Some(auth) = m.auth {
+            doc.push(format!("{} requires {}.", code(&m.name), who(auth)));
+        }
+    }
+    if c.transport == crate::ir::Transport::Websocket {
+        doc.push("Socket-only: needs the WebSocket transport.".to_string());
+    }
+    w.doc(&paragraph(doc));
+    let params = if all_optional(c.params.iter().map(|p| &p.required)) {
+        format!("params: {p}ContextParams = {{}}")
+    } else {
+        format!("params: {p}ContextParams")
+    };
+    let head = signature(
+        &format!("export function fetch{p}Context"),
+        &[params],
+        &format!("Promise<{p}ContextData>"),
+        w.indent_width(),
+    );
+    w.block_lines(&head, "}", |w| {
+        w.call(
+            &format!("return getClient().fetchContext<{p}ContextData>"),
+            &[string_literal(&c.name, '\''), "params".to_string()],
+            ";",
+        );
+    });
+}
+
+fn who(auth: Auth) -> &'static str {
+    match auth {
+        Auth::Required => "a signed-in caller",
+        Auth::Staff => "a staff caller",
+        Auth::Superuser => "a superuser",
+        Auth::Custom => "a caller the server's own check accepts",
+    }
+}
+
+/// The first sentence, then the notes as a second paragraph.
+fn paragraph(mut lines: Vec<String>) -> Vec<String> {
+    if lines.len() > 1 {
+        lines.insert(1, String::new());
+    }
+    lines
+}
+
+fn scalar(s: &Scalar) -> String {
+    match s {
+        Scalar::String(s) => format!("`{}`", string_literal(s, '"')),
+        Scalar::Number(n) => code(n),
+        Scalar::Bool(b) => code(&b.to_string()),
+        Scalar::Null => code("null"),
+    }
+}
+
+/// The lines of `head(params): ret {` (`ret` empty: no return type): one
+/// when it fits at `indent`, else one parameter per line.
+pub(super) fn signature(head: &str, params: &[String], ret: &str, indent: usize) -> Vec<String> {
+    let ret = if ret.is_empty() {
+        String::new()
+    } else {
+        format!(": {ret}")
+    };
+    let one_line = format!("{head}({}){ret} {{", params.join(", "));
+    if indent + one_line.len() <= MAX_WIDTH || params.is_empty() {
+        return vec![one_line];
+    }
+    let mut lines = vec![format!("{head}(")];
+    lines.extend(params.iter().map(|p| format!("  {p},")));
+    lines.push(format!("){ret} {{"));
+    lines
+}

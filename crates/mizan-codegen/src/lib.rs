@@ -1,0 +1,33 @@
+//! The Mizan client generator.
+//!
+//! Reads the KDL IR a Mizan backend emits (`docs/ir.md`) and writes typed
+//! clients: the `ts` target (types and one function per RPC and per context)
+//! and the `react` target (providers and hooks). The `mizan-generate` binary
+//! drives it from a `mizan.toml`; see `docs/codegen.md`.
+//!
+//! ```
+//! use mizan_codegen::{Ir, Target, emit};
+//!
+//! let ir = Ir::parse(
+//!     "mizan-ir version=1\n\
+//!      function \"add\" {\n    \
+//!          input {\n        param \"a\" { int }\n        param \"b\" { int }\n    }\n    \
+//!          output { int }\n\
+//!      }\n",
+//! )?;
+//! let ts = emit(&ir, &Target::Ts)?;
+//! assert!(ts.contains("export function callAdd(args: AddArgs): Promise<number> {"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod cli;
+pub mod config;
+pub mod diagnostic;
+pub mod emit;
+pub mod generate;
+pub mod ir;
+pub mod kdl;
+
+pub use diagnostic::{Diagnostic, Diagnostics, Style};
+pub use emit::{Target, emit};
+pub use ir::Ir;

@@ -1,0 +1,305 @@
+/**
+ * The kernel: one client owns the reconciled view of the server (its context
+ * instances) and the paths that change it (responses, pushes, headers).
+ */
+import { isObject, toMizanError } from './error.js';
+import { ContextInstance, type InstanceHost } from './instance.js';
+import {
+  formatTarget,
+  INVALIDATE_HEADER,
+  type InvalidateTarget,
+  parseInvalidateHeader,
+  scopeMatches,
+  targetContext,
+  targetHits,
+} from './invalidation.js';
+import type { MergeEntry } from './merge.js';
+import { exponentialBackoff, withRetry } from './retry.js';
+import type { Push, RequestContext, Transport } from './transport.js';
+import { httpTransport } from './transport/http.js';
+
+export interface MizanConfig {
+  /** Mount point of the Mizan endpoints for the default HTTP transport. Default `/api/mizan`. */
+  baseUrl?: string;
+  /** Default `same-origin`; `include` for a cross-origin API with cookies. */
+  credentials?: RequestCredentials;
+  /** `fetch` for the default HTTP transport. */
+  fetch?: typeof fetch;
+  /** Replaces the default HTTP transport. Configure it before anything subscribes. */
+  transport?: Transport;
+  /** Extra headers on every request, or a function read per request. */
+  headers?: Record<string, string> | (() => Record<string, string>);
+  /** A Mizan Web Token sent as `X-Mizan-Token`, or a function read per request. */
+  token?: string | null | (() => string | null | undefined);
+  /**
+   * Fetch `GET /session/` before the first call so that `X-CSRFToken` can be
+   * sent. Default `true`; skipped while a `token` is set (token requests are
+   * not CSRF-checked).
+   */
+  csrf?: boolean;
+  /** Retries of a failed context fetch or session init (network errors, 5xx). Default 3. */
+  retry?: number;
+  /** Delay before retry `attempt` (0-based). Default 1 s, 2 s, 4 s... capped at 30 s. */
+  retryDelay?: (attempt: number) => number;
+  /** How long an instance with no subscribers is kept. Default 5 minutes. */
+  gcTimeMs?: number;
+  /** Refetch watched instances when the page becomes visible. Default: on in browsers. */
+  refetchOnFocus?: boolean;
+  /** Refetch watched instances when the browser comes back online. Default: on in browsers. */
+  refetchOnReconnect?: boolean;
+}
+
+type Settings = MizanConfig & Required<Pick<MizanConfig, 'baseUrl' | 'csrf' | 'retry' | 'retryDelay' | 'gcTimeMs'>>;
+
+const inBrowser = typeof window !== 'undefined' && typeof document !== 'undefined';
+
+function defaults(): Settings {
+  return {
+    baseUrl: '/api/mizan',
+    csrf: true,
+    retry: 3,
+    retryDelay: exponentialBackoff,
+    gcTimeMs: 5 * 60_000,
+    refetchOnFocus: inBrowser,
+    refetchOnReconnect: inBrowser,
+  };
+}
+
+interface InFlight {
+  name: string;
+  params: Record<string, unknown>;
+  promise: Promise<Record<string, unknown>>;
+}
+
+/**
+ * The instance key: `context`, then `;key=value` per param, keys sorted and
+ * percent-encoded (the `X-Mizan-Invalidate` entry form, PROTOCOL.md §3.3).
+ * Params that are `undefined` are left out, so `{a: 1, b: undefined}` and
+ * `{a: 1}` are one instance. Example: `instanceKey('user', {user_id: 5})` is
+ * `'user;user_id=5'`. Hydration data is keyed by it.
+ */
+export function instanceKey(name: string, params: object = {}): string {
+  return formatTarget(name, definedParams(params));
+}
+
+function definedParams(params: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+export class MizanClient {
+  private config: Settings;
+  private activeTransport: Transport | undefined;
+  private stopPush: (() => void) | undefined;
+  /** `undefined` until a session was fetched; `null` when the server has no CSRF token. */
+  private csrfToken: string | null | undefined;
+  private session: Promise<string | null> | undefined;
+  private readonly instances = new Map<string, ContextInstance<unknown>>();
+  private readonly inflight = new Map<string, InFlight>();
+  private pending: InvalidateTarget[] = [];
+  private readonly host: InstanceHost;
+
+  constructor(config: MizanConfig = {}) {
+    this.config = defaults();
+    this.configure(config);
+    this.host = {
+      gcTimeMs: () => this.config.gcTimeMs,
+      fetchContext: (name, params) => this.fetchContext(name, params),
+      watch: (instance) => this.transport.watch?.(instance.name, instance.params),
+      drop: (instance) => {
+        if (this.instances.get(instance.key) === instance) this.instances.delete(instance.key);
+      },
+    };
+    const ssr = (globalThis as { __MIZAN_SSR_DATA__?: unknown }).__MIZAN_SSR_DATA__;
+    if (isObject(ssr) && isObject(ssr['contexts'])) this.hydrate(ssr['contexts']);
+    if (inBrowser) {
+      document.addEventListener('visibilitychange', () => {
+        if (this.config.refetchOnFocus && document.visibilityState === 'visible') this.invalidateAll();
+      });
+      window.addEventListener('online', () => this.config.refetchOnReconnect && this.invalidateAll());
+    }
+  }
+
+  /** Merges `config` into the current configuration; an `undefined` value restores the default. */
+  configure(config: MizanConfig): this {
+    const prev = this.config;
+    const base = defaults();
+    const given = Object.entries(config).map(([k, v]) => [k, v === undefined ? base[k as keyof Settings] : v]);
+    this.config = { ...prev, ...(Object.fromEntries(given) as MizanConfig) };
+    const rewire = (['baseUrl', 'credentials', 'fetch', 'transport'] as const).some((k) => prev[k] !== this.config[k]);
+    if (rewire) {
+      // Another server: its session and pushes are not this one's.
+      this.stopPush?.();
+      this.stopPush = this.activeTransport = this.csrfToken = undefined;
+    }
+    return this;
+  }
+
+  /**
+   * `GET /session/`: fetches and keeps the CSRF token. Retried with backoff;
+   * a failure rejects, and the next call tries again.
+   */
+  initSession(): Promise<string | null> {
+    const transport = this.transport;
+    this.session ??= withRetry(
+      async () => (transport.session ? (await transport.session(this.requestContext())).csrfToken : null),
+      this.config,
+    ).then(
+      (token) => {
+        this.session = undefined;
+        return (this.csrfToken = token);
+      },
+      (error: unknown) => {
+        this.session = undefined;
+        throw error;
+      },
+    );
+    return this.session;
+  }
+
+  /**
+   * Calls one server function. Never retried. Applies the response's `merge`
+   * entries, then its `invalidate` targets. Rejects with a `MizanError`.
+   */
+  async call<T = unknown>(fn: string, args: object = {}, options: { signal?: AbortSignal } = {}): Promise<T> {
+    if (this.config.csrf && this.csrfToken === undefined && !this.token()) await this.initSession();
+    let response: Awaited<ReturnType<Transport['call']>>;
+    try {
+      response = await this.transport.call(fn, args as Record<string, unknown>, this.requestContext(options.signal));
+    } catch (e) {
+      throw toMizanError(e);
+    }
+    const { body } = response;
+    if (body.merge?.length) this.applyMerge(body.merge);
+    if (body.invalidate?.length) this.invalidate(body.invalidate);
+    return body.result as T;
+  }
+
+  /**
+   * Fetches one context bundle. Retried on network errors and 5xx; identical
+   * requests in flight are shared. Rejects with a `MizanError`.
+   */
+  fetchContext<T = Record<string, unknown>>(name: string, params: object = {}): Promise<T> {
+    const p = definedParams(params);
+    const key = formatTarget(name, p);
+    let entry = this.inflight.get(key);
+    if (!entry) {
+      const promise: Promise<Record<string, unknown>> = withRetry(
+        () => this.transport.fetchContext(name, p, this.requestContext()),
+        this.config,
+      ).finally(() => {
+        if (this.inflight.get(key)?.promise === promise) this.inflight.delete(key);
+      });
+      this.inflight.set(key, (entry = { name, params: p, promise }));
+    }
+    return entry.promise as Promise<T>;
+  }
+
+  /** The instance of context `name` with `params`, created on first use. */
+  instance<T = Record<string, unknown>>(name: string, params: object = {}): ContextInstance<T> {
+    const p = definedParams(params);
+    const key = formatTarget(name, p);
+    let instance = this.instances.get(key);
+    if (instance) instance.params = p;
+    else this.instances.set(key, (instance = new ContextInstance(this.host, name, p, key)));
+    return instance as ContextInstance<T>;
+  }
+
+  /**
+   * Invalidates the instances hit by `targets` (PROTOCOL.md §3.2). Targets of
+   * one tick are batched: each hit instance refetches once if it has
+   * subscribers, else it is marked stale and refetches on its next subscribe.
+   */
+  invalidate(targets: InvalidateTarget | readonly InvalidateTarget[]): void {
+    if (this.pending.length === 0) queueMicrotask(() => this.flush());
+    this.pending = this.pending.concat(targets);
+  }
+
+  /** Splices merge entries into the matching instances' data. No request. */
+  applyMerge(entries: readonly MergeEntry[]): void {
+    for (const entry of entries) {
+      for (const instance of this.instances.values()) {
+        if (instance.name === entry.context && scopeMatches(entry.params, instance.params)) instance.merge(entry);
+      }
+    }
+  }
+
+  /**
+   * Feeds an `X-Mizan-Invalidate` header to the kernel, from a `Response`
+   * the app fetched itself, its `Headers`, or the raw value.
+   */
+  processInvalidateHeader(source: string | Headers | { headers: Headers } | null | undefined): InvalidateTarget[] {
+    const value =
+      source == null || typeof source === 'string'
+        ? source
+        : ('get' in source ? source : source.headers).get(INVALIDATE_HEADER);
+    const targets = value ? parseInvalidateHeader(value) : [];
+    if (targets.length) this.invalidate(targets);
+    return targets;
+  }
+
+  /** Seeds instances with data keyed by `instanceKey`; they count as fresh, so no request is made. */
+  hydrate(data: Record<string, unknown>): void {
+    for (const [key, bundle] of Object.entries(data)) {
+      const [target] = parseInvalidateHeader(key);
+      if (target) this.instance<unknown>(targetContext(target), typeof target === 'string' ? {} : target.params).seed(bundle);
+    }
+  }
+
+  private get transport(): Transport {
+    if (!this.activeTransport) {
+      const { transport, baseUrl, credentials, fetch } = this.config;
+      this.activeTransport =
+        transport ?? httpTransport({ baseUrl, ...(credentials && { credentials }), ...(fetch && { fetch }) });
+      this.stopPush = this.activeTransport.onPush?.((push) => this.receive(push));
+    }
+    return this.activeTransport;
+  }
+
+  private receive(push: Push): void {
+    if (push.merge?.length) this.applyMerge(push.merge);
+    if (push.invalidate?.length) this.invalidate(push.invalidate);
+  }
+
+  private flush(): void {
+    const targets = this.pending;
+    this.pending = [];
+    const hit = (name: string, params: Record<string, unknown>) => targets.some((t) => targetHits(t, name, params));
+    // A fetch already in flight may predate the change: later callers must not join it.
+    for (const [key, entry] of this.inflight) if (hit(entry.name, entry.params)) this.inflight.delete(key);
+    for (const instance of this.instances.values()) if (hit(instance.name, instance.params)) instance.invalidate();
+  }
+
+  /** Every context, through the same batch as any other invalidation. */
+  private invalidateAll(): void {
+    this.invalidate([...new Set(Array.from(this.instances.values(), (instance) => instance.name))]);
+  }
+
+  private token(): string | null | undefined {
+    const { token } = this.config;
+    return typeof token === 'function' ? token() : token;
+  }
+
+  private requestContext(signal?: AbortSignal): RequestContext {
+    const { headers } = this.config;
+    const init: RequestContext = { headers: typeof headers === 'function' ? headers() : { ...headers } };
+    const token = this.token();
+    if (token) init.token = token;
+    if (this.csrfToken) init.csrfToken = this.csrfToken;
+    if (signal) init.signal = signal;
+    return init;
+  }
+}
+
+let shared: MizanClient | undefined;
+
+/** The default client, shared by everything that is not given one. */
+export function getClient(): MizanClient {
+  return (shared ??= new MizanClient());
+}
+
+/** Configures the default client. */
+export function configure(config: MizanConfig): MizanClient {
+  return getClient().configure(config);
+}

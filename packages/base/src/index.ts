@@ -1,0 +1,17 @@
+export { canonicalJson, canonicalString } from './canonical.js';
+export { configure, getClient, instanceKey, MizanClient, type MizanConfig } from './client.js';
+export { MizanError } from './error.js';
+export { ContextInstance, type ContextState, type ContextStatus } from './instance.js';
+export {
+  formatInvalidateHeader,
+  INVALIDATE_HEADER,
+  type InvalidateTarget,
+  parseInvalidateHeader,
+  scopeMatches,
+  targetHits,
+} from './invalidation.js';
+export { applyMergeEntry, type MergeEntry } from './merge.js';
+export { Mutation, type MutationState } from './mutation.js';
+export type { RetryPolicy } from './retry.js';
+export type { CallResponse, Push, RequestContext, Transport } from './transport.js';
+export { httpTransport, type HttpTransportOptions } from './transport/http.js';

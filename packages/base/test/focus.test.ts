@@ -1,0 +1,41 @@
+// @vitest-environment jsdom
+import { describe, expect, it } from 'vitest';
+import { MizanClient } from '../src/index.js';
+import { MemoryTransport, settle } from './support/memory.js';
+
+function setVisibility(state: 'visible' | 'hidden') {
+  Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state });
+  document.dispatchEvent(new Event('visibilitychange'));
+}
+
+describe('refetch on focus and reconnect (browser)', () => {
+  it('is on by default in a browser: watched instances refetch once, the rest are marked stale', async () => {
+    const transport = new MemoryTransport();
+    const client = new MizanClient({ transport, csrf: false });
+    client.instance('user').subscribe(() => undefined);
+    client.instance('user', { user_id: 5 }).subscribe(() => undefined);
+    const idle = client.instance('orders');
+    await settle();
+    expect(transport.fetches).toHaveLength(2);
+
+    setVisibility('hidden');
+    await settle();
+    expect(transport.fetches).toHaveLength(2);
+    setVisibility('visible');
+    window.dispatchEvent(new Event('online'));
+    await settle();
+    expect(transport.fetches).toHaveLength(4);
+    expect(idle.getState().status).toBe('idle');
+  });
+
+  it('can be switched off', async () => {
+    const transport = new MemoryTransport();
+    const client = new MizanClient({ transport, csrf: false, refetchOnFocus: false, refetchOnReconnect: false });
+    client.instance('user').subscribe(() => undefined);
+    await settle();
+    setVisibility('visible');
+    window.dispatchEvent(new Event('online'));
+    await settle();
+    expect(transport.fetches).toHaveLength(1);
+  });
+});

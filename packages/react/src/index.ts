@@ -1,0 +1,11 @@
+export type { ContextState } from '@mizan/base';
+export {
+  type ContextDef,
+  ContextProvider,
+  type ContextProviderProps,
+  defineContext,
+  useContextState,
+  useMember,
+} from './context.js';
+export { useMutation, type MutationResult } from './mutation.js';
+export { MizanProvider, type MizanProviderProps, useMizan } from './provider.js';

@@ -1,0 +1,267 @@
+import { MizanClient, MizanError } from '@mizan/base';
+import { Component, type ReactNode, StrictMode, useState } from 'react';
+import { act } from 'react';
+import { createRoot, type Root } from 'react-dom/client';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { MizanProvider, useMizan } from '../src/index.js';
+import { type App, startApp } from './support/app.js';
+import { UserContext, useRenameUser, useUserContext, useUserOrders, useUserProfile } from './support/generated.js';
+
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+let app: App;
+let client: MizanClient;
+let root: Root | undefined;
+let container: HTMLElement;
+
+beforeEach(async () => {
+  app = await startApp();
+  client = new MizanClient({ baseUrl: app.baseUrl, csrf: false, retry: 0 });
+});
+
+afterEach(async () => {
+  if (root) act(() => root!.unmount());
+  root = undefined;
+  container?.remove();
+  await app.close();
+  vi.restoreAllMocks();
+});
+
+function render(ui: ReactNode): void {
+  container = document.createElement('div');
+  document.body.append(container);
+  root = createRoot(container);
+  act(() => root!.render(<MizanProvider client={client}>{ui}</MizanProvider>));
+}
+
+const text = (id: string) => container.querySelector(`[data-testid="${id}"]`)?.textContent;
+
+/** Lets the network and React work until `check` passes. */
+async function waitFor(check: () => void): Promise<void> {
+  const deadline = Date.now() + 3000;
+  for (;;) {
+    try {
+      check();
+      return;
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+    }
+    await act(() => new Promise((resolve) => setTimeout(resolve, 5)));
+  }
+}
+
+function Name({ id = 'name' }: { id?: string }) {
+  const profile = useUserProfile();
+  return <span data-testid={id}>{profile?.name ?? '…'}</span>;
+}
+
+function Status({ id = 'status' }: { id?: string }) {
+  const { status, error, isFetching } = useUserContext();
+  return <span data-testid={id}>{`${status}${isFetching ? '+fetching' : ''}${error ? `:${error.code}` : ''}`}</span>;
+}
+
+let rename: ReturnType<typeof useRenameUser>;
+function Renamer() {
+  rename = useRenameUser();
+  return <span data-testid="mutation">{`${rename.isPending}:${rename.data?.name ?? ''}:${rename.error?.code ?? ''}`}</span>;
+}
+
+class Boundary extends Component<{ children: ReactNode }, { message: string | null }> {
+  override state = { message: null as string | null };
+  static getDerivedStateFromError(error: Error) {
+    return { message: error.message };
+  }
+  override render() {
+    return this.state.message === null ? this.props.children : <span data-testid="error">{this.state.message}</span>;
+  }
+}
+
+describe('@mizan/react', () => {
+  it('a mutation in one component makes another component’s context refetch', async () => {
+    render(
+      <>
+        <UserContext user_id={1}>
+          <Name />
+        </UserContext>
+        <Renamer />
+      </>,
+    );
+    await waitFor(() => expect(text('name')).toBe('Ada'));
+    let result: unknown;
+    await act(async () => {
+      result = await rename.mutate({ user_id: 1, name: 'Ada Lovelace' });
+    });
+    expect(result).toEqual({ id: 1, name: 'Ada Lovelace' });
+    await waitFor(() => expect(text('name')).toBe('Ada Lovelace'));
+    expect(text('mutation')).toBe('false:Ada Lovelace:');
+    expect(app.fetches()).toEqual(['1', '1']);
+  });
+
+  it('two components on one instance share one request', async () => {
+    render(
+      <>
+        <UserContext user_id={1}>
+          <Name id="a" />
+          <Status />
+        </UserContext>
+        <UserContext user_id={1}>
+          <Name id="b" />
+        </UserContext>
+        <UserContext user_id={2}>
+          <Name id="c" />
+        </UserContext>
+      </>,
+    );
+    await waitFor(() => expect([text('a'), text('b'), text('c')]).toEqual(['Ada', 'Ada', 'Bob']));
+    expect(app.fetches().sort()).toEqual(['1', '2']);
+    expect(text('status')).toBe('success');
+  });
+
+  it('StrictMode double mounting makes one request', async () => {
+    render(
+      <StrictMode>
+        <UserContext user_id={1}>
+          <Name />
+        </UserContext>
+      </StrictMode>,
+    );
+    await waitFor(() => expect(text('name')).toBe('Ada'));
+    expect(app.fetches()).toEqual(['1']);
+  });
+
+  it('a new params object on every render does not refetch; new params switch instances', async () => {
+    let bump!: () => void;
+    let pick!: (id: number) => void;
+    function Page() {
+      const [, setTick] = useState(0);
+      const [userId, setUserId] = useState(1);
+      bump = () => setTick((t) => t + 1);
+      pick = setUserId;
+      return (
+        <UserContext user_id={userId}>
+          <Name />
+        </UserContext>
+      );
+    }
+    render(<Page />);
+    await waitFor(() => expect(text('name')).toBe('Ada'));
+    for (let i = 0; i < 3; i++) act(() => bump());
+    await act(() => new Promise((resolve) => setTimeout(resolve, 20)));
+    expect(app.fetches()).toEqual(['1']);
+    act(() => pick(2));
+    await waitFor(() => expect(text('name')).toBe('Bob'));
+    expect(app.fetches()).toEqual(['1', '2']);
+  });
+
+  it('useContextState reports loading, then success; a failed fetch is an error state', async () => {
+    render(
+      <>
+        <UserContext user_id={1}>
+          <Status id="ok" />
+        </UserContext>
+        <UserContext user_id={99}>
+          <Status id="missing" />
+        </UserContext>
+      </>,
+    );
+    expect(text('ok')).toBe('loading+fetching');
+    await waitFor(() => expect([text('ok'), text('missing')]).toEqual(['success', 'error:NOT_FOUND']));
+  });
+
+  it('the hook of a context used outside its provider throws an error naming the provider', () => {
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    render(
+      <Boundary>
+        <Status />
+      </Boundary>,
+    );
+    expect(text('error')).toBe('useUserContext() must be used inside <UserContext>');
+    act(() =>
+      root!.render(
+        <Boundary>
+          <Name />
+        </Boundary>,
+      ),
+    );
+    expect(text('error')).toMatch(/must be used inside <UserContext>$/);
+  });
+
+  it('useMutation reports isPending, then a MizanError; reset clears it', async () => {
+    render(<Renamer />);
+    expect(text('mutation')).toBe('false::');
+    let pending!: Promise<unknown>;
+    act(() => {
+      pending = rename.mutate({ user_id: 1, name: '' }).catch((e: unknown) => e);
+    });
+    expect(text('mutation')).toBe('true::');
+    let error: unknown;
+    await act(async () => {
+      error = await pending;
+    });
+    expect(error).toBeInstanceOf(MizanError);
+    expect(text('mutation')).toBe('false::VALIDATION_ERROR');
+    expect(rename.error?.fieldErrors('name')).toEqual(['required']);
+    act(() => rename.reset());
+    expect(text('mutation')).toBe('false::');
+  });
+
+  it('a merge in a call response updates the context with no request, and other members do not re-render', async () => {
+    let nameRenders = 0;
+    function CountedName() {
+      nameRenders++;
+      return <span data-testid="name">{useUserProfile()?.name}</span>;
+    }
+    let addOrder!: (args: { id: number; total: number }) => Promise<unknown>;
+    function Orders() {
+      const orders = useUserOrders();
+      const mizan = useMizan();
+      addOrder = (args) => mizan.call('add_order', args);
+      return <span data-testid="orders">{orders?.map((o) => o.id).join(',') ?? '…'}</span>;
+    }
+    render(
+      <UserContext user_id={1}>
+        <CountedName />
+        <Orders />
+      </UserContext>,
+    );
+    await waitFor(() => expect(text('orders')).toBe('10'));
+    const rendersBefore = nameRenders;
+    await act(async () => {
+      await addOrder({ id: 11, total: 7 });
+    });
+    expect(text('orders')).toBe('10,11');
+    expect(app.fetches()).toEqual(['1']);
+    expect(nameRenders).toBe(rendersBefore);
+  });
+
+  it('hydrated data renders on the first render with no request', async () => {
+    client.hydrate({ 'user;user_id=1': { user_orders: [], user_profile: { id: 1, name: 'Ada (SSR)' } } });
+    render(
+      <UserContext user_id={1}>
+        <Name />
+        <Status />
+      </UserContext>,
+    );
+    expect(text('name')).toBe('Ada (SSR)');
+    expect(text('status')).toBe('success');
+    await act(() => new Promise((resolve) => setTimeout(resolve, 20)));
+    expect(app.fetches()).toEqual([]);
+  });
+
+  it('MizanProvider configures the client before its children fetch', async () => {
+    client = new MizanClient({ baseUrl: 'http://127.0.0.1:1/nowhere', csrf: false, retry: 0 });
+    container = document.createElement('div');
+    document.body.append(container);
+    root = createRoot(container);
+    act(() =>
+      root!.render(
+        <MizanProvider client={client} config={{ baseUrl: app.baseUrl }}>
+          <UserContext user_id={2}>
+            <Name />
+          </UserContext>
+        </MizanProvider>,
+      ),
+    );
+    await waitFor(() => expect(text('name')).toBe('Bob'));
+  });
+});

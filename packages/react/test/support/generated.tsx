@@ -1,0 +1,55 @@
+// The shape of what the code generator writes for a context `user` with
+// members `user_profile` and `user_orders`, and a mutation `rename_user`.
+import type { ReactNode } from 'react';
+import { type ContextState, ContextProvider, defineContext, useContextState, useMember, useMutation } from '../../src/index.js';
+
+export interface Profile {
+  id: number;
+  name: string;
+}
+
+export interface Order {
+  id: number;
+  total: number;
+}
+
+export interface UserContextParams {
+  user_id: number;
+}
+
+export interface UserContextData {
+  user_orders: Order[];
+  user_profile: Profile;
+}
+
+export interface RenameUserArgs {
+  name: string;
+  user_id: number;
+}
+
+const userContext = defineContext<UserContextParams, UserContextData>('user', 'UserContext');
+
+export function UserContext(props: UserContextParams & { children?: ReactNode }) {
+  const { children, ...params } = props;
+  return (
+    <ContextProvider def={userContext} params={params}>
+      {children}
+    </ContextProvider>
+  );
+}
+
+export function useUserContext(): ContextState<UserContextData> {
+  return useContextState(userContext);
+}
+
+export function useUserProfile(): Profile | undefined {
+  return useMember(userContext, 'user_profile');
+}
+
+export function useUserOrders(): Order[] | undefined {
+  return useMember(userContext, 'user_orders');
+}
+
+export function useRenameUser() {
+  return useMutation<RenameUserArgs, Profile>('rename_user');
+}
