@@ -147,7 +147,7 @@ fn plan(args: &Args) -> Result<Plan, String> {
     }
     Ok(Plan::OneOff(
         Config {
-            dir: PathBuf::from("."),
+            dir: PathBuf::new(),
             source: IrSource::File(ir.clone()),
             targets: vec![TargetConfig {
                 target,

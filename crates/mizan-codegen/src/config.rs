@@ -126,10 +126,8 @@ impl Config {
             path: path.to_path_buf(),
             message: format!("cannot read the config file: {e}"),
         })?;
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
+        // `mizan.toml` in the working directory: paths stay short (`src/...`).
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         Config::parse(&text, dir).map_err(|message| ConfigError {
             path: path.to_path_buf(),
             message,

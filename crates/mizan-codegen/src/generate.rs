@@ -128,6 +128,11 @@ pub fn load_ir(source: &IrSource, dir: &Path) -> Result<IrText, Error> {
         });
     };
     // stderr is the user's terminal: cargo's progress and the app's errors show.
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
     let out = Command::new(program)
         .args(args)
         .current_dir(dir)
