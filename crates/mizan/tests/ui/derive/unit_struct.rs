@@ -1,0 +1,4 @@
+#[derive(serde::Serialize, mizan::Mizan)]
+struct Nothing;
+
+fn main() {}
