@@ -1,10 +1,12 @@
-//! `GET /ctx/<name>/` (PROTOCOL.md §1.3).
+//! `GET /ctx/<name>/` (PROTOCOL.md §1.3), with `X-Mizan-Cache` when the
+//! origin cache is on.
 
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::Response;
+use mizan_core::cache::CACHE_HEADER;
 use mizan_core::{ContextParams, MizanError, Server, Transport};
 use serde_json::Value;
 
@@ -31,10 +33,15 @@ async fn run(
     let identity = server.authenticate(&headers).await?;
     let query = query_pairs(uri);
     let req = server.request(identity, headers, Transport::Http);
-    let bundle = server
-        .fetch_context(req, name, ContextParams::Query(query))
+    let fetched = server
+        .fetch_context_cached(req, name, ContextParams::Query(query))
         .await?;
-    Ok(json(StatusCode::OK, &Value::Object(bundle)))
+    let mut resp = json(StatusCode::OK, &Value::Object(fetched.bundle));
+    if let Some(status) = fetched.cache {
+        resp.headers_mut()
+            .insert(CACHE_HEADER, HeaderValue::from_static(status.as_str()));
+    }
+    Ok(resp)
 }
 
 /// The query string as a map (the last value of a repeated key wins).

@@ -21,7 +21,7 @@ mod session;
 mod view;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use mizan_core::Server;
 use mizan_core::function::Body;
 
@@ -36,6 +36,8 @@ pub fn routes<S: Clone + Send + Sync + 'static>(server: Server) -> Router<S> {
     if mount.is_empty() {
         api.merge(views)
     } else {
+        // The catch-all is scoped to the mount, so it never shadows app routes.
+        let api = api.route("/{*rest}", any(response::unknown_endpoint));
         Router::new().nest(&mount, api).merge(views)
     }
 }

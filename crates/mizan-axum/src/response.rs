@@ -2,6 +2,7 @@
 //! error envelope.
 
 use axum::body::Body;
+use axum::extract::OriginalUri;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use mizan_core::MizanError;
@@ -30,10 +31,20 @@ pub fn error_response(err: MizanError, debug: bool) -> Response {
     json(status, &err.to_envelope())
 }
 
-pub(crate) async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> Response {
+pub(crate) async fn method_not_allowed(method: Method, OriginalUri(uri): OriginalUri) -> Response {
     let err = MizanError::new(
         mizan_core::ErrorCode::MethodNotAllowed,
         format!("{method} is not allowed on {}", uri.path()),
     );
     error_response(err, false).into_response()
+}
+
+/// Any other path under the mount point: a `404` envelope that names the
+/// endpoints that exist (a missing trailing slash is the usual mistake).
+pub(crate) async fn unknown_endpoint(OriginalUri(uri): OriginalUri) -> Response {
+    let err = MizanError::not_found(format!(
+        "No Mizan endpoint at {}; the endpoints are session/, call/ and ctx/<name>/ (with the trailing slash)",
+        uri.path()
+    ));
+    error_response(err, false)
 }

@@ -21,7 +21,10 @@ pub struct ItemsCtx;
 
 #[mizan::client(context = ItemsCtx)]
 pub async fn items_list(owner_id: i64) -> Vec<Item> {
-    vec![Item { id: owner_id, name: "x".into() }]
+    vec![Item {
+        id: owner_id,
+        name: "x".into(),
+    }]
 }
 
 #[mizan::client(context = ItemsCtx)]
@@ -90,7 +93,10 @@ mod other {
     }
     #[mizan::client(merge = "lists")]
     pub async fn ambiguous_merge() -> Item {
-        Item { id: 1, name: "a".into() }
+        Item {
+            id: 1,
+            name: "a".into(),
+        }
     }
 }
 
@@ -132,14 +138,21 @@ fn a_valid_graph_registers() {
 fn function_targets_resolve_to_their_parent_context() {
     let registry = base().build().expect("valid registry");
     let touch = registry.function("touch").expect("touch");
-    let targets: Vec<_> = touch.affects.iter().map(|t| (t.context.as_str(), t.function.as_deref())).collect();
+    let targets: Vec<_> = touch
+        .affects
+        .iter()
+        .map(|t| (t.context.as_str(), t.function.as_deref()))
+        .collect();
     assert_eq!(targets, [("items", None), ("items", Some("items_list"))]);
 }
 
 #[test]
 fn upsert_merge_resolves_slot_and_key_at_registration() {
     let registry = base().build().expect("valid registry");
-    let merge = registry.function("upsert_item").and_then(|f| f.merge.clone()).expect("merge");
+    let merge = registry
+        .function("upsert_item")
+        .and_then(|f| f.merge.clone())
+        .expect("merge");
     assert_eq!(merge.slot, "items_list");
     assert_eq!(merge.mode, mizan::merge::MergeMode::Upsert);
     assert_eq!(merge.key.as_deref(), Some("id"));
@@ -147,17 +160,26 @@ fn upsert_merge_resolves_slot_and_key_at_registration() {
 
 #[test]
 fn a_name_registered_twice_is_an_error() {
-    assert_problem(base().function::<other::items_list_again>(), "function name `items_list` is registered twice");
+    assert_problem(
+        base().function::<other::items_list_again>(),
+        "function name `items_list` is registered twice",
+    );
 }
 
 #[test]
 fn an_affects_target_naming_no_context_is_an_error() {
-    assert_problem(base().function::<other::affects_nothing>(), "`affects_nothing` affects context `nowhere`");
+    assert_problem(
+        base().function::<other::affects_nothing>(),
+        "`affects_nothing` affects context `nowhere`",
+    );
 }
 
 #[test]
 fn an_impossible_merge_is_an_error_naming_the_function() {
-    assert_problem(base().function::<other::merge_tag>(), "`merge_tag` merges into context `items`");
+    assert_problem(
+        base().function::<other::merge_tag>(),
+        "`merge_tag` merges into context `items`",
+    );
 }
 
 #[test]
@@ -171,27 +193,41 @@ fn an_ambiguous_merge_is_an_error_naming_the_candidates() {
 
 #[test]
 fn mixing_socket_only_and_http_members_is_an_error() {
-    assert_problem(base().function::<other::items_live>(), "context `items` mixes socket-only members (`items_live`)");
+    assert_problem(
+        base().function::<other::items_live>(),
+        "context `items` mixes socket-only members (`items_live`)",
+    );
 }
 
 #[test]
 fn a_shared_param_with_two_types_is_an_error() {
-    assert_problem(base().function::<other::item_by_owner_name>(), "parameter `owner_id` is `string` in `item_by_owner_name` but `int` in `item_count`");
+    assert_problem(
+        base().function::<other::item_by_owner_name>(),
+        "parameter `owner_id` is `string` in `item_by_owner_name` but `int` in `item_count`",
+    );
 }
 
 #[test]
 fn a_type_name_with_two_shapes_is_an_error() {
-    assert_problem(base().function::<other::shadow::shadow_item>(), "type name `Item` maps to two different shapes");
+    assert_problem(
+        base().function::<other::shadow::shadow_item>(),
+        "type name `Item` maps to two different shapes",
+    );
 }
 
 #[test]
 fn global_context_cannot_require_params() {
-    assert_problem(Registry::builder().function::<other::global_needs_param>(), "context `global`");
+    assert_problem(
+        Registry::builder().function::<other::global_needs_param>(),
+        "context `global`",
+    );
 }
 
 #[test]
 fn every_problem_is_reported_at_once() {
-    let builder = base().function::<other::affects_nothing>().function::<other::merge_tag>();
+    let builder = base()
+        .function::<other::affects_nothing>()
+        .function::<other::merge_tag>();
     assert_eq!(problems(builder).len(), 2);
 }
 
@@ -203,14 +239,28 @@ fn companion_types_carry_the_wire_name() {
 
 #[test]
 fn the_declared_function_stays_callable_from_rust() {
-    let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
     assert_eq!(rt.block_on(item_count(2, true)), 3);
 }
 
 #[test]
 fn auto_registration_sees_every_declared_function() {
-    let names: Vec<String> = mizan::function::registered_functions().map(|f| f.name).collect();
-    for expected in ["items_list", "item_count", "upsert_item", "touch", "merge_tag", "shadow_item"] {
-        assert!(names.iter().any(|n| n == expected), "{expected} missing from {names:?}");
+    let names: Vec<String> = mizan::function::registered_functions()
+        .map(|f| f.name)
+        .collect();
+    for expected in [
+        "items_list",
+        "item_count",
+        "upsert_item",
+        "touch",
+        "merge_tag",
+        "shadow_item",
+    ] {
+        assert!(
+            names.iter().any(|n| n == expected),
+            "{expected} missing from {names:?}"
+        );
     }
 }

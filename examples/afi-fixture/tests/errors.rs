@@ -282,6 +282,24 @@ async fn wrong_method_is_a_405_envelope() {
 }
 
 #[tokio::test]
+async fn unknown_path_under_the_mount_is_a_404_envelope_naming_the_endpoints() {
+    let fx = start().await;
+    let reply = fx.get(&format!("{MOUNT}/ctx/user")).await;
+    reply.expect_error(404, "NOT_FOUND");
+    assert!(reply.body.contains("trailing slash"), "{reply:?}");
+    fx.get(&format!("{MOUNT}/nope/"))
+        .await
+        .expect_error(404, "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn wrong_method_message_names_the_full_path() {
+    let fx = start().await;
+    let reply = fx.get(&format!("{MOUNT}/call/")).await;
+    assert!(reply.body.contains(&format!("{MOUNT}/call/")), "{reply:?}");
+}
+
+#[tokio::test]
 async fn deeply_nested_json_is_bad_request_not_a_crash() {
     let fx = start().await;
     let deep = "[".repeat(100_000);
