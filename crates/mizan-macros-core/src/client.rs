@@ -32,51 +32,89 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
 
     let sig = &func.sig;
     if let Some(p) = sig.generics.params.first() {
-        return Err(syn::Error::new_spanned(p, "server functions cannot be generic"));
+        return Err(syn::Error::new_spanned(
+            p,
+            "server functions cannot be generic",
+        ));
     }
     if let Some(c) = &sig.constness {
-        return Err(syn::Error::new_spanned(c, "server functions cannot be `const`"));
+        return Err(syn::Error::new_spanned(
+            c,
+            "server functions cannot be `const`",
+        ));
     }
     let is_async = sig.asyncness.is_some();
     let fn_ident = sig.ident.clone();
-    let wire_name = opts.name.as_ref().map_or_else(|| unraw(&fn_ident), syn::LitStr::value);
+    let wire_name = opts
+        .name
+        .as_ref()
+        .map_or_else(|| unraw(&fn_ident), syn::LitStr::value);
 
     // Inputs: an optional leading `&Request`, then arguments.
     let mut takes_request = false;
     let mut params = Vec::new();
     for (index, input) in func.sig.inputs.iter_mut().enumerate() {
         let FnArg::Typed(pat_ty) = input else {
-            return Err(syn::Error::new_spanned(input, "server functions are free functions: remove `self`"));
+            return Err(syn::Error::new_spanned(
+                input,
+                "server functions are free functions: remove `self`",
+            ));
         };
         let default = take_default(&mut pat_ty.attrs)?;
         if index == 0 && is_request(&pat_ty.ty) {
             if let Some(d) = default {
-                return Err(syn::Error::new_spanned(d, "the request handle takes no default"));
+                return Err(syn::Error::new_spanned(
+                    d,
+                    "the request handle takes no default",
+                ));
             }
             takes_request = true;
             continue;
         }
         let Pat::Ident(pat) = &*pat_ty.pat else {
-            return Err(syn::Error::new_spanned(&pat_ty.pat, "arguments need a plain name: the name is the wire name"));
+            return Err(syn::Error::new_spanned(
+                &pat_ty.pat,
+                "arguments need a plain name: the name is the wire name",
+            ));
         };
         if let Type::Reference(r) = &*pat_ty.ty {
-            let hint = if is_request(&pat_ty.ty) { "; the request handle must be the first parameter" } else { "" };
-            return Err(syn::Error::new_spanned(r, format!("arguments are owned values decoded from JSON: use an owned type{hint}")));
+            let hint = if is_request(&pat_ty.ty) {
+                "; the request handle must be the first parameter"
+            } else {
+                ""
+            };
+            return Err(syn::Error::new_spanned(
+                r,
+                format!("arguments are owned values decoded from JSON: use an owned type{hint}"),
+            ));
         }
         if let Type::ImplTrait(t) = &*pat_ty.ty {
-            return Err(syn::Error::new_spanned(t, "`impl Trait` arguments cannot be described: use a concrete type"));
+            return Err(syn::Error::new_spanned(
+                t,
+                "`impl Trait` arguments cannot be described: use a concrete type",
+            ));
         }
         let kind = match (last_segment(&pat_ty.ty).as_deref(), default) {
             (Some("Upload"), None) => ParamKind::Upload,
-            (Some("Option"), None) if option_inner(&pat_ty.ty).as_deref() == Some("Upload") => ParamKind::OptionalUpload,
+            (Some("Option"), None) if option_inner(&pat_ty.ty).as_deref() == Some("Upload") => {
+                ParamKind::OptionalUpload
+            }
             (Some("Option"), None) => ParamKind::Optional,
             (Some("Option" | "Upload"), Some(d)) => {
-                return Err(syn::Error::new_spanned(d, "optional and file arguments take no default"));
+                return Err(syn::Error::new_spanned(
+                    d,
+                    "optional and file arguments take no default",
+                ));
             }
             (_, Some(d)) => ParamKind::Default(d),
             (_, None) => ParamKind::Required,
         };
-        params.push(Param { ident: pat.ident.clone(), wire: unraw(&pat.ident), ty: (*pat_ty.ty).clone(), kind });
+        params.push(Param {
+            ident: pat.ident.clone(),
+            wire: unraw(&pat.ident),
+            ty: (*pat_ty.ty).clone(),
+            kind,
+        });
     }
 
     let is_view = opts.route.is_some();
@@ -88,7 +126,9 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
         let call = match &p.kind {
             ParamKind::Required => quote_spanned!(ty.span()=> __args.required::<#ty>(#wire)),
             ParamKind::Optional => quote_spanned!(ty.span()=> __args.optional::<#ty>(#wire)),
-            ParamKind::Default(d) => quote_spanned!(d.span()=> __args.with_default::<#ty>(#wire, || #d)),
+            ParamKind::Default(d) => {
+                quote_spanned!(d.span()=> __args.with_default::<#ty>(#wire, || #d))
+            }
             ParamKind::Upload => quote!(__args.upload(#wire)),
             ParamKind::OptionalUpload => quote!(__args.optional_upload(#wire)),
         };
@@ -133,9 +173,15 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
         let (wire, ty) = (&p.wire, &p.ty);
         let (shape_ty, required, default) = match &p.kind {
             ParamKind::Required => (quote!(#ty), true, quote!(::core::option::Option::None)),
-            ParamKind::Optional | ParamKind::OptionalUpload => (quote!(#ty), false, quote!(::core::option::Option::None)),
+            ParamKind::Optional | ParamKind::OptionalUpload => {
+                (quote!(#ty), false, quote!(::core::option::Option::None))
+            }
             ParamKind::Upload => (quote!(#ty), true, quote!(::core::option::Option::None)),
-            ParamKind::Default(d) => (quote!(#ty), false, quote!(::mizan::__private::default_json::<#ty>(#d))),
+            ParamKind::Default(d) => (
+                quote!(#ty),
+                false,
+                quote!(::mizan::__private::default_json::<#ty>(#d)),
+            ),
         };
         quote_spanned! {ty.span()=>
             ::mizan::__private::ParamDef {
@@ -153,8 +199,12 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
     });
     let affects = opts.affects.iter().map(|r| {
         let target = match r {
-            Reference::Name(s) => quote!(::mizan::TargetRef::Context(::std::string::String::from(#s))),
-            Reference::Path(p) => quote_spanned!(p.span()=> <#p as ::mizan::AffectsTarget>::target()),
+            Reference::Name(s) => {
+                quote!(::mizan::TargetRef::Context(::std::string::String::from(#s)))
+            }
+            Reference::Path(p) => {
+                quote_spanned!(p.span()=> <#p as ::mizan::AffectsTarget>::target())
+            }
         };
         quote!(__def.affects.push(#target);)
     });
@@ -183,12 +233,17 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
         CacheOption::Ttl(n) => quote!(__def.cache = ::mizan::CachePolicy::Ttl(#n);),
         CacheOption::Never => quote!(__def.cache = ::mizan::CachePolicy::Never;),
     });
-    let websocket = opts.websocket.map(|_| quote!(__def.transport = ::mizan::FnTransport::WebSocket;));
+    let websocket = opts
+        .websocket
+        .map(|_| quote!(__def.transport = ::mizan::FnTransport::WebSocket;));
 
     let vis = &func.vis;
-    let doc = format!("Mizan companion of the server function [`{fn_ident}`] (wire name `{wire_name}`).");
+    let doc =
+        format!("Mizan companion of the server function [`{fn_ident}`] (wire name `{wire_name}`).");
     let output_shape = match output_shape {
-        Some(ty) => quote_spanned!(ty.span()=> ::core::option::Option::Some(<#ty as ::mizan::Describe>::describe(__types))),
+        Some(ty) => {
+            quote_spanned!(ty.span()=> ::core::option::Option::Some(<#ty as ::mizan::Describe>::describe(__types)))
+        }
         None => quote!(::core::option::Option::None),
     };
 
@@ -246,10 +301,16 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
 fn check_combinations(opts: &ClientOptions) -> syn::Result<()> {
     let err = |span, msg: &str| Err(syn::Error::new(span, msg));
     if let (Some(_), Some(first)) = (&opts.context, opts.affects.first()) {
-        return err(reference_span(first), "a function either reads a context (`context`) or mutates (`affects`), not both");
+        return err(
+            reference_span(first),
+            "a function either reads a context (`context`) or mutates (`affects`), not both",
+        );
     }
     if let (Some(_), Some(m)) = (&opts.context, &opts.merge) {
-        return err(reference_span(m), "a context member cannot `merge`: merge is for mutations");
+        return err(
+            reference_span(m),
+            "a context member cannot `merge`: merge is for mutations",
+        );
     }
     if let (Some(k), None) = (&opts.merge_key, &opts.merge) {
         return err(k.span(), "`merge_key` needs `merge = <context>`");
@@ -262,14 +323,23 @@ fn check_combinations(opts: &ClientOptions) -> syn::Result<()> {
     }
     if opts.context.is_none() {
         if let Some(rev) = &opts.rev {
-            return err(rev.span(), "`rev` is part of a context's cache key: it needs `context = ...`");
+            return err(
+                rev.span(),
+                "`rev` is part of a context's cache key: it needs `context = ...`",
+            );
         }
         if let Some((span, _)) = &opts.cache {
-            return err(*span, "`cache` is a context's origin-cache policy: it needs `context = ...`");
+            return err(
+                *span,
+                "`cache` is a context's origin-cache policy: it needs `context = ...`",
+            );
         }
     }
     if let (Some(_), Some(m)) = (&opts.route, &opts.merge) {
-        return err(reference_span(m), "a view-path function returns a raw response and cannot `merge`");
+        return err(
+            reference_span(m),
+            "a view-path function returns a raw response and cannot `merge`",
+        );
     }
     Ok(())
 }
@@ -299,7 +369,10 @@ fn output(ret: &ReturnType, is_view: bool) -> syn::Result<(Option<Type>, TokenSt
         ReturnType::Type(_, ty) => (**ty).clone(),
     };
     if let Type::ImplTrait(t) = &ty {
-        return Err(syn::Error::new_spanned(t, "the output must be a concrete type that derives `Mizan`, not `impl Trait`"));
+        return Err(syn::Error::new_spanned(
+            t,
+            "the output must be a concrete type that derives `Mizan`, not `impl Trait`",
+        ));
     }
     if last_segment(&ty).as_deref() == Some("Result") {
         let inner = generic_arg(&ty, 0).ok_or_else(|| {
@@ -353,7 +426,9 @@ fn last_segment(ty: &Type) -> Option<String> {
 
 fn generic_arg(ty: &Type, index: usize) -> Option<Type> {
     let Type::Path(p) = ty else { return None };
-    let PathArguments::AngleBracketed(args) = &p.path.segments.last()?.arguments else { return None };
+    let PathArguments::AngleBracketed(args) = &p.path.segments.last()?.arguments else {
+        return None;
+    };
     args.args
         .iter()
         .filter_map(|a| match a {
@@ -369,5 +444,6 @@ fn option_inner(ty: &Type) -> Option<String> {
 
 fn unraw(ident: &syn::Ident) -> String {
     let s = ident.to_string();
-    s.strip_prefix("r#").map_or_else(|| s.clone(), str::to_owned)
+    s.strip_prefix("r#")
+        .map_or_else(|| s.clone(), str::to_owned)
 }

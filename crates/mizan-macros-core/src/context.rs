@@ -8,7 +8,10 @@ use crate::options::check_wire_name;
 
 pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let name: LitStr = syn::parse2(attr).map_err(|e| {
-        syn::Error::new(e.span(), "expected the context name as a string: #[mizan::context(\"user\")]")
+        syn::Error::new(
+            e.span(),
+            "expected the context name as a string: #[mizan::context(\"user\")]",
+        )
     })?;
     check_wire_name(&name.value(), name.span(), "context")?;
     let item: ItemStruct = syn::parse2(item)?;

@@ -44,8 +44,7 @@ pub(crate) struct ClientOptions {
     pub(crate) name: Option<LitStr>,
 }
 
-const KNOWN: &str =
-    "context, affects, merge, merge_key, auth, private, route, methods, rev, cache, websocket, name";
+const KNOWN: &str = "context, affects, merge, merge_key, auth, private, route, methods, rev, cache, websocket, name";
 
 struct Item {
     key: Ident,
@@ -83,7 +82,10 @@ impl Parse for ClientOptions {
         for item in items {
             let key = item.key.to_string();
             if seen.contains(&key) {
-                return Err(syn::Error::new(item.key.span(), format!("`{key}` is given twice")));
+                return Err(syn::Error::new(
+                    item.key.span(),
+                    format!("`{key}` is given twice"),
+                ));
             }
             seen.push(key.clone());
             let span = item.key.span();
@@ -92,7 +94,10 @@ impl Parse for ClientOptions {
                 "affects" => match item.value {
                     Some(Expr::Array(ExprArray { elems, .. })) => {
                         if elems.is_empty() {
-                            return Err(syn::Error::new(span, "`affects = []` affects nothing: remove it"));
+                            return Err(syn::Error::new(
+                                span,
+                                "`affects = []` affects nothing: remove it",
+                            ));
                         }
                         for e in elems {
                             opts.affects.push(reference(&item.key, Some(e))?);
@@ -105,7 +110,9 @@ impl Parse for ClientOptions {
                 "auth" => {
                     let auth = match item.value {
                         None => AuthOption::Required,
-                        Some(Expr::Lit(ExprLit { lit: Lit::Str(s), .. })) => match s.value().as_str() {
+                        Some(Expr::Lit(ExprLit {
+                            lit: Lit::Str(s), ..
+                        })) => match s.value().as_str() {
                             "required" => AuthOption::Required,
                             "staff" => AuthOption::Staff,
                             "superuser" => AuthOption::Superuser,
@@ -137,20 +144,32 @@ impl Parse for ClientOptions {
                 "route" => {
                     let route = string(&item.key, item.value)?;
                     if !route.value().starts_with('/') {
-                        return Err(syn::Error::new(route.span(), "a route starts with `/`, e.g. \"/profile/{user_id}/\""));
+                        return Err(syn::Error::new(
+                            route.span(),
+                            "a route starts with `/`, e.g. \"/profile/{user_id}/\"",
+                        ));
                     }
                     opts.route = Some(route);
                 }
                 "methods" => {
                     let Some(Expr::Array(ExprArray { elems, .. })) = item.value else {
-                        return Err(syn::Error::new(span, "expected a list: methods = [\"GET\", \"POST\"]"));
+                        return Err(syn::Error::new(
+                            span,
+                            "expected a list: methods = [\"GET\", \"POST\"]",
+                        ));
                     };
                     let mut methods = Vec::new();
                     for e in elems {
                         let m = string(&item.key, Some(e))?;
                         let v = m.value();
-                        if !matches!(v.as_str(), "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS") {
-                            return Err(syn::Error::new(m.span(), "expected an upper-case HTTP method such as \"GET\" or \"POST\""));
+                        if !matches!(
+                            v.as_str(),
+                            "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS"
+                        ) {
+                            return Err(syn::Error::new(
+                                m.span(),
+                                "expected an upper-case HTTP method such as \"GET\" or \"POST\"",
+                            ));
                         }
                         methods.push(m);
                     }
@@ -160,20 +179,36 @@ impl Parse for ClientOptions {
                     opts.methods = Some((span, methods));
                 }
                 "rev" => match item.value {
-                    Some(Expr::Lit(ExprLit { lit: Lit::Int(n), .. })) => {
+                    Some(Expr::Lit(ExprLit {
+                        lit: Lit::Int(n), ..
+                    })) => {
                         n.base10_parse::<u32>()?;
                         opts.rev = Some(n);
                     }
-                    _ => return Err(syn::Error::new(span, "expected a non-negative integer: rev = 2")),
+                    _ => {
+                        return Err(syn::Error::new(
+                            span,
+                            "expected a non-negative integer: rev = 2",
+                        ));
+                    }
                 },
                 "cache" => {
                     let cache = match item.value {
-                        Some(Expr::Lit(ExprLit { lit: Lit::Int(n), .. })) => {
+                        Some(Expr::Lit(ExprLit {
+                            lit: Lit::Int(n), ..
+                        })) => {
                             n.base10_parse::<u64>()?;
                             CacheOption::Ttl(n)
                         }
-                        Some(Expr::Lit(ExprLit { lit: Lit::Bool(b), .. })) if !b.value => CacheOption::Never,
-                        _ => return Err(syn::Error::new(span, "expected a TTL in seconds or `false`: cache = 60")),
+                        Some(Expr::Lit(ExprLit {
+                            lit: Lit::Bool(b), ..
+                        })) if !b.value => CacheOption::Never,
+                        _ => {
+                            return Err(syn::Error::new(
+                                span,
+                                "expected a TTL in seconds or `false`: cache = 60",
+                            ));
+                        }
                     };
                     opts.cache = Some((span, cache));
                 }
@@ -196,7 +231,9 @@ impl Parse for ClientOptions {
 
 fn reference(key: &Ident, value: Option<Expr>) -> syn::Result<Reference> {
     match value {
-        Some(Expr::Lit(ExprLit { lit: Lit::Str(s), .. })) => {
+        Some(Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        })) => {
             check_wire_name(&s.value(), s.span(), "context")?;
             Ok(Reference::Name(s))
         }
@@ -205,22 +242,36 @@ fn reference(key: &Ident, value: Option<Expr>) -> syn::Result<Reference> {
             other,
             format!("`{key}` expects a context marker, a function path or a context name string"),
         )),
-        None => Err(syn::Error::new(key.span(), format!("`{key}` needs a value: {key} = UserCtx"))),
+        None => Err(syn::Error::new(
+            key.span(),
+            format!("`{key}` needs a value: {key} = UserCtx"),
+        )),
     }
 }
 
 fn string(key: &Ident, value: Option<Expr>) -> syn::Result<LitStr> {
     match value {
-        Some(Expr::Lit(ExprLit { lit: Lit::Str(s), .. })) => Ok(s),
-        Some(other) => Err(syn::Error::new_spanned(other, format!("`{key}` expects a string"))),
-        None => Err(syn::Error::new(key.span(), format!("`{key}` needs a string value"))),
+        Some(Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        })) => Ok(s),
+        Some(other) => Err(syn::Error::new_spanned(
+            other,
+            format!("`{key}` expects a string"),
+        )),
+        None => Err(syn::Error::new(
+            key.span(),
+            format!("`{key}` needs a string value"),
+        )),
     }
 }
 
 fn flag(key: &Ident, value: Option<Expr>) -> syn::Result<()> {
     match value {
         None => Ok(()),
-        Some(other) => Err(syn::Error::new_spanned(other, format!("`{key}` is a flag and takes no value"))),
+        Some(other) => Err(syn::Error::new_spanned(
+            other,
+            format!("`{key}` is a flag and takes no value"),
+        )),
     }
 }
 
@@ -235,7 +286,9 @@ pub(crate) fn check_wire_name(name: &str, span: Span, what: &str) -> syn::Result
     } else {
         Err(syn::Error::new(
             span,
-            format!("invalid {what} name `{name}`: use ASCII letters, digits and `_`, not starting with a digit"),
+            format!(
+                "invalid {what} name `{name}`: use ASCII letters, digits and `_`, not starting with a digit"
+            ),
         ))
     }
 }
