@@ -24,6 +24,7 @@ pub mod server;
 pub mod shape;
 
 pub use args::Args;
+pub use cache::{CacheStats, CacheStatus, OriginCache};
 pub use error::{ErrorCode, FieldErrors, MizanError};
 pub use function::{
     AffectsTarget, Auth, CachePolicy, ContextMarker, FnTransport, FunctionDef, ServerFn, TargetRef,
@@ -32,7 +33,7 @@ pub use identity::{Identity, IdentitySource};
 pub use invalidation::Target;
 pub use registry::{Registry, RegistryBuilder, RegistryError};
 pub use request::{AppState, IntoViewResult, Request, Transport, Upload, ViewResponse};
-pub use server::{CallOutcome, ContextParams, CsrfConfig, Server, ServerBuilder};
+pub use server::{CallOutcome, ContextFetch, ContextParams, CsrfConfig, Server, ServerBuilder};
 pub use shape::{Describe, Field, Shape, TypeDef, TypeSet};
 
 /// Used by the code `#[mizan::client]` and `#[derive(Mizan)]` generate. Not a

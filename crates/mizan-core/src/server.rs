@@ -14,6 +14,7 @@ use http::HeaderMap;
 use serde_json::{Map, Value};
 
 use crate::args::Args;
+use crate::cache::{BackendError, CacheStatus, OriginCache};
 use crate::error::{FieldErrors, MizanError};
 use crate::function::{Body, BoxFuture, FnTransport};
 use crate::identity::{Identity, IdentitySource};
@@ -89,6 +90,15 @@ impl CallOutcome {
     }
 }
 
+/// A fetched context bundle and what the origin cache did for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContextFetch {
+    /// One key per member function (PROTOCOL.md §1.3).
+    pub bundle: Map<String, Value>,
+    /// `HIT`, `MISS` or `BYPASS`; `None` when the server has no origin cache.
+    pub cache: Option<CacheStatus>,
+}
+
 /// Context parameters as a transport delivers them.
 #[derive(Debug, Clone)]
 pub enum ContextParams {
@@ -120,6 +130,7 @@ pub struct ServerBuilder {
     resolver: Option<SessionResolver>,
     csrf: Option<CsrfConfig>,
     listeners: Vec<Arc<dyn InvalidationListener>>,
+    cache: Option<OriginCache>,
     debug: bool,
     body_limit: Option<usize>,
     mount: Option<String>,
@@ -182,6 +193,14 @@ impl ServerBuilder {
         self.csrf = Some(config);
         self
     }
+    /// Caches context bundles at the origin (CACHE.md), keyed with the
+    /// [`cache_secret`](Self::cache_secret), which is then required. Every
+    /// successful mutation purges its targets before it responds.
+    #[must_use]
+    pub fn cache(mut self, cache: OriginCache) -> Self {
+        self.cache = Some(cache);
+        self
+    }
     /// Subscribes to invalidations.
     #[must_use]
     pub fn on_invalidate(mut self, listener: Arc<dyn InvalidationListener>) -> Self {
@@ -216,6 +235,15 @@ impl ServerBuilder {
         if let (Some(mwt), Some(secret)) = (&self.mwt, &self.cache_secret) {
             crate::mwt::ensure_distinct_secrets(mwt, secret).map_err(ConfigError)?;
         }
+        let cache = match (self.cache, self.cache_secret) {
+            (Some(cache), Some(secret)) => Some(CacheSetup { cache, secret }),
+            (Some(_), None) => {
+                return Err(ConfigError(
+                    "the origin cache needs a secret to key its entries: call `cache_secret(...)` with at least 32 random bytes, distinct from the MWT secrets".into(),
+                ));
+            }
+            (None, _) => None,
+        };
         let mut services = AppState::new();
         if let Some(mwt) = &self.mwt {
             services.insert(mwt.clone());
@@ -230,6 +258,7 @@ impl ServerBuilder {
                 resolver: self.resolver,
                 csrf: self.csrf,
                 listeners: self.listeners,
+                cache,
                 debug: self.debug,
                 body_limit: self.body_limit.unwrap_or(DEFAULT_BODY_LIMIT),
                 mount: self.mount.unwrap_or_else(|| "/api/mizan".into()),
@@ -247,9 +276,16 @@ struct Inner {
     resolver: Option<SessionResolver>,
     csrf: Option<CsrfConfig>,
     listeners: Vec<Arc<dyn InvalidationListener>>,
+    cache: Option<CacheSetup>,
     debug: bool,
     body_limit: usize,
     mount: String,
+}
+
+/// The origin cache with the secret its keys are derived from.
+struct CacheSetup {
+    cache: OriginCache,
+    secret: Vec<u8>,
 }
 
 /// A configured Mizan server, cheap to clone and shared by every transport.
@@ -305,6 +341,28 @@ impl Server {
     /// The MWT settings, when enabled.
     pub fn mwt(&self) -> Option<&MwtConfig> {
         self.inner.mwt.as_ref()
+    }
+    /// The origin cache, when enabled (e.g. for its `stats()`).
+    pub fn cache(&self) -> Option<&OriginCache> {
+        self.inner.cache.as_ref().map(|c| &c.cache)
+    }
+
+    /// Purges these targets from the origin cache (what a mutation does
+    /// before responding), e.g. after a change made outside Mizan.
+    pub async fn purge(&self, targets: &[Target]) -> Result<(), BackendError> {
+        match &self.inner.cache {
+            Some(c) => c.cache.purge(&c.secret, targets).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Makes everything the origin cache holds for this user (bundles
+    /// fetched under that identity) unreachable, e.g. for an erasure request.
+    pub async fn purge_user(&self, user_id: &str) -> Result<(), BackendError> {
+        match &self.inner.cache {
+            Some(c) => c.cache.purge_user(&c.secret, user_id).await,
+            None => Ok(()),
+        }
     }
 
     /// Resolves the caller (PROTOCOL.md §2): MWT, then Bearer, then the app's
@@ -441,11 +499,24 @@ impl Server {
         let result = guard(name, handler(req, Args::new(args).with_uploads(uploads))).await?;
         let sent = sent.unwrap_or_default();
         let invalidate = self.targets(func, &sent);
-        let merge = match &func.merge {
-            Some(spec) => {
-                let params = self.scope(&spec.context, &sent);
-                vec![spec.entry(params, result.clone())]
-            }
+        let merge_scope = func
+            .merge
+            .as_ref()
+            .map(|spec| (spec, self.scope(&spec.context, &sent)));
+        // A merge-only mutation invalidates nothing on the client (it splices
+        // the result in), but the origin cache holds the old bundle: purge
+        // the merged instance too.
+        let mut purged = invalidate.clone();
+        if let Some((spec, params)) = &merge_scope {
+            purged.push(Target {
+                context: spec.context.clone(),
+                function: None,
+                params: params.clone(),
+            });
+        }
+        self.purge_after_mutation(name, &purged).await;
+        let merge = match merge_scope {
+            Some((spec, params)) => vec![spec.entry(params, result.clone())],
             None => Vec::new(),
         };
         self.notify(name, &invalidate);
@@ -481,6 +552,7 @@ impl Server {
         let sent = args.clone();
         let response = guard(name, handler(req, Args::new(args))).await?;
         let targets = self.targets(func, &sent);
+        self.purge_after_mutation(name, &targets).await;
         self.notify(name, &targets);
         Ok((response, targets))
     }
@@ -492,6 +564,17 @@ impl Server {
         name: &str,
         params: ContextParams,
     ) -> Result<Map<String, Value>, MizanError> {
+        Ok(self.fetch_context_cached(req, name, params).await?.bundle)
+    }
+
+    /// [`fetch_context`](Self::fetch_context) through the origin cache, when
+    /// there is one, reporting what it did (`X-Mizan-Cache`).
+    pub async fn fetch_context_cached(
+        &self,
+        req: Request,
+        name: &str,
+        params: ContextParams,
+    ) -> Result<ContextFetch, MizanError> {
         let ctx = self
             .inner
             .registry
@@ -503,33 +586,74 @@ impl Server {
             )));
         }
         let values = self.context_values(ctx, params)?;
-        let runs = ctx
-            .bundle
-            .iter()
-            .filter_map(|member| self.inner.registry.function(member))
-            .map(|func| {
-                let req = req.clone();
-                let values = &values;
-                async move {
-                    func.def.auth.check(req.identity(), func.name())?;
-                    let Body::Data(handler) = &func.def.body else {
-                        return Err(MizanError::internal("context member without data handler"));
-                    };
-                    let args: Map<String, Value> = func
-                        .params
-                        .iter()
-                        .filter_map(|p| values.get(&p.name).map(|v| (p.name.clone(), v.clone())))
-                        .collect();
-                    guard(func.name(), handler(req, Args::new(args))).await
-                }
+        let Some(setup) = &self.inner.cache else {
+            let bundle = self.run_bundle(req, name, values).await?;
+            return Ok(ContextFetch {
+                bundle,
+                cache: None,
             });
-        let results = join_all(runs).await;
-        let mut bundle = Map::new();
-        // `bundle` is sorted by name, so the first error is the first by name.
-        for (member, result) in ctx.bundle.iter().zip(results) {
-            bundle.insert(member.clone(), result?);
-        }
-        Ok(bundle)
+        };
+        let user = req.identity().map(|id| id.id().to_owned());
+        let run = self.run_bundle(req, name, values.clone());
+        let (bundle, status) = setup
+            .cache
+            .fetch(&setup.secret, ctx, &values, user.as_deref(), run)
+            .await?;
+        Ok(ContextFetch {
+            bundle,
+            cache: Some(status),
+        })
+    }
+
+    /// Runs every member of a context's bundle concurrently (an owned
+    /// future, so that the origin cache can share one run between
+    /// concurrent identical fetches).
+    fn run_bundle(
+        &self,
+        req: Request,
+        name: &str,
+        values: Map<String, Value>,
+    ) -> BoxFuture<Result<Map<String, Value>, MizanError>> {
+        let server = self.clone();
+        let name = name.to_owned();
+        Box::pin(async move {
+            let ctx = server
+                .inner
+                .registry
+                .context(&name)
+                .ok_or_else(|| MizanError::not_found(format!("Unknown context `{name}`")))?;
+            let runs = ctx
+                .bundle
+                .iter()
+                .filter_map(|member| server.inner.registry.function(member))
+                .map(|func| {
+                    let req = req.clone();
+                    let values = &values;
+                    async move {
+                        func.def.auth.check(req.identity(), func.name())?;
+                        let Body::Data(handler) = &func.def.body else {
+                            return Err(MizanError::internal(
+                                "context member without data handler",
+                            ));
+                        };
+                        let args: Map<String, Value> = func
+                            .params
+                            .iter()
+                            .filter_map(|p| {
+                                values.get(&p.name).map(|v| (p.name.clone(), v.clone()))
+                            })
+                            .collect();
+                        guard(func.name(), handler(req, Args::new(args))).await
+                    }
+                });
+            let results = join_all(runs).await;
+            let mut bundle = Map::new();
+            // `bundle` is sorted by name, so the first error is the first by name.
+            for (member, result) in ctx.bundle.iter().zip(results) {
+                bundle.insert(member.clone(), result?);
+            }
+            Ok(bundle)
+        })
     }
 
     /// Typed parameter values of a context request, restricted to the
@@ -582,6 +706,20 @@ impl Server {
                 ))
             })
             .collect()
+    }
+
+    /// Purges a successful mutation's targets from the origin cache before
+    /// it responds, so the next read anywhere sees fresh data. A backend
+    /// failure is logged and counted, never the caller's error: the
+    /// mutation itself succeeded.
+    async fn purge_after_mutation(&self, function: &str, targets: &[Target]) {
+        if let Err(err) = self.purge(targets).await {
+            tracing::error!(
+                function,
+                error = %err,
+                "origin cache purge failed; cached bundles of these targets may be stale until their TTL"
+            );
+        }
     }
 
     fn notify(&self, function: &str, targets: &[Target]) {
