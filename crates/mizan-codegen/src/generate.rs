@@ -184,7 +184,7 @@ pub fn run(config: &Config) -> Result<Vec<Output>, Error> {
     generate(&ir, &config.targets)
 }
 
-/// What [`write`] did to one file.
+/// What [`write()`] did to one file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Written {
     /// The file already had these contents; it was not touched (so that

@@ -128,3 +128,21 @@ fn source_order_does_not_change_the_output() {
     let out = |s: &str| emit(&Ir::parse(s).expect("valid"), &Target::Ts).expect("emits");
     assert_eq!(out(a), out(b));
 }
+
+/// The IR the Rust backend writes for the conformance fixture (its golden
+/// file) is read and generated without errors: reader and writer agree.
+#[test]
+fn the_backend_golden_fixture_ir_is_accepted() {
+    let path = dir().join("../../../examples/afi-fixture/golden/fixture.kdl");
+    let src = std::fs::read_to_string(&path).expect("the afi-fixture golden IR exists");
+    let ir = match Ir::parse(&src) {
+        Ok(ir) => ir,
+        Err(e) => panic!("{}", e.render(&src, "golden/fixture.kdl", Style::PLAIN)),
+    };
+    for target in [Target::Ts, react()] {
+        if let Err(e) = emit(&ir, &target) {
+            panic!("{}", e.render(&src, "golden/fixture.kdl", Style::PLAIN));
+        }
+    }
+    assert!(ir.function("mwt_obtain").is_some());
+}

@@ -70,7 +70,7 @@ impl CodeWriter {
     }
 
     /// Writes a JSDoc comment from paragraphs (an empty string separates
-    /// them): on one line when it fits, else wrapped to [`MAX_WIDTH`].
+    /// them): on one line when it fits, else wrapped to 80 columns.
     /// Writes nothing for no paragraphs.
     pub fn doc(&mut self, paragraphs: &[String]) {
         match paragraphs {

@@ -1,7 +1,7 @@
 //! From a KDL document to the typed [`Ir`], checking the grammar of
 //! `docs/ir.md` node by node, then the references between nodes.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::{
     Affects, Auth, CachePolicy, Channel, Context, ContextParam, Field, Function, Ir, Merge,
@@ -955,7 +955,7 @@ impl Lowerer {
     }
 
     fn check_references(&mut self, ir: &Ir) {
-        let types: HashMap<&str, ()> = ir.types.iter().map(|t| (t.name.as_str(), ())).collect();
+        let types: HashSet<&str> = ir.types.iter().map(|t| t.name.as_str()).collect();
         let functions: HashMap<&str, &Function> =
             ir.functions.iter().map(|f| (f.name.as_str(), f)).collect();
         let contexts: HashMap<&str, &Context> =
@@ -966,7 +966,7 @@ impl Lowerer {
         };
         for r in std::mem::take(&mut self.refs) {
             let d = match r {
-                Reference::Type { name, span } if !types.contains_key(name.as_str()) => Some(
+                Reference::Type { name, span } if !types.contains(name.as_str()) => Some(
                     Diagnostic::new(span, "ref", format!("reference to undeclared type \"{name}\""))
                         .with_help(format!("declare it with `type \"{name}\" {{ ... }}`")),
                 ),
