@@ -328,7 +328,7 @@ fn mutation(w: &mut CodeWriter, f: &Function, p: &str) {
         .as_ref()
         .map_or_else(|| "unknown".to_string(), ts_type);
     let mut doc = vec![format!(
-        "Calls {}: `{{ mutate, isPending, error, data }}`.",
+        "Calls {} with `mutate(args)`; tracks `isPending`, `error` and `data`.",
         code(&f.name)
     )];
     let notes = function_notes(f);

@@ -16,7 +16,7 @@ export function MizanProvider(
   return <MizanRuntimeProvider {...props} />;
 }
 
-/** Calls `ping`: `{ mutate, isPending, error, data }`. */
+/** Calls `ping` with `mutate(args)`; tracks `isPending`, `error` and `data`. */
 export function usePing() {
   return useMutation<Record<string, never>, string>('ping');
 }

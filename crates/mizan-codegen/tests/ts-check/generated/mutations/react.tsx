@@ -93,7 +93,8 @@ export function useUserProfile() {
 }
 
 /**
- * Calls `can_edit_items`: `{ mutate, isPending, error, data }`.
+ * Calls `can_edit_items` with `mutate(args)`; tracks `isPending`, `error` and
+ * `data`.
  *
  * Requires a caller the server's own check accepts.
  */
@@ -102,7 +103,7 @@ export function useCanEditItems() {
 }
 
 /**
- * Calls `purge`: `{ mutate, isPending, error, data }`.
+ * Calls `purge` with `mutate(args)`; tracks `isPending`, `error` and `data`.
  *
  * Requires a superuser.
  * Invalidates the `items` context and the `user` context.
@@ -112,7 +113,8 @@ export function usePurge() {
 }
 
 /**
- * Calls `rename_profile`: `{ mutate, isPending, error, data }`.
+ * Calls `rename_profile` with `mutate(args)`; tracks `isPending`, `error` and
+ * `data`.
  *
  * Merges its result into `user_profile` of the `user` context (replacing it).
  */
@@ -121,7 +123,8 @@ export function useRenameProfile() {
 }
 
 /**
- * Calls `rename_user`: `{ mutate, isPending, error, data }`.
+ * Calls `rename_user` with `mutate(args)`; tracks `isPending`, `error` and
+ * `data`.
  *
  * Requires a signed-in caller.
  * Invalidates the `user` context and `user_profile` of the `user` context.
@@ -130,13 +133,16 @@ export function useRenameUser() {
   return useMutation<RenameUserArgs, Profile>('rename_user');
 }
 
-/** Calls `search`: `{ mutate, isPending, error, data }`. */
+/**
+ * Calls `search` with `mutate(args)`; tracks `isPending`, `error` and `data`.
+ */
 export function useSearch() {
   return useMutation<SearchArgs, Item[]>('search');
 }
 
 /**
- * Calls `set_item_name`: `{ mutate, isPending, error, data }`.
+ * Calls `set_item_name` with `mutate(args)`; tracks `isPending`, `error` and
+ * `data`.
  *
  * Requires a staff caller.
  * Merges its result into `items_list` of the `items` context (by `id`).
@@ -146,7 +152,8 @@ export function useSetItemName() {
 }
 
 /**
- * Calls `upload_file`: `{ mutate, isPending, error, data }`.
+ * Calls `upload_file` with `mutate(args)`; tracks `isPending`, `error` and
+ * `data`.
  *
  * Takes a file: sent as `multipart/form-data`.
  */
@@ -155,7 +162,7 @@ export function useUploadFile() {
 }
 
 /**
- * Calls `ws_echo`: `{ mutate, isPending, error, data }`.
+ * Calls `ws_echo` with `mutate(args)`; tracks `isPending`, `error` and `data`.
  *
  * Socket-only: needs the WebSocket transport.
  */

@@ -23,17 +23,25 @@ export function MizanProvider(
   return <MizanRuntimeProvider {...props} />;
 }
 
-/** Calls `document`: `{ mutate, isPending, error, data }`. */
+/**
+ * Calls `document` with `mutate(args)`; tracks `isPending`, `error` and `data`.
+ */
 export function useDocument() {
   return useMutation<DocumentArgs, Document>('document');
 }
 
-/** Calls `permissions`: `{ mutate, isPending, error, data }`. */
+/**
+ * Calls `permissions` with `mutate(args)`; tracks `isPending`, `error` and
+ * `data`.
+ */
 export function usePermissions() {
   return useMutation<Record<string, never>, Permission[]>('permissions');
 }
 
-/** Calls `save_document`: `{ mutate, isPending, error, data }`. */
+/**
+ * Calls `save_document` with `mutate(args)`; tracks `isPending`, `error` and
+ * `data`.
+ */
 export function useSaveDocument() {
   return useMutation<SaveDocumentArgs, Empty>('save_document');
 }
