@@ -6,6 +6,9 @@ pub use mizan_macros::{Mizan, client, context};
 #[cfg(feature = "axum")]
 pub use mizan_axum as axum;
 
+#[cfg(feature = "redis")]
+pub use mizan_redis as redis;
+
 /// Everything a module of server functions usually needs.
 pub mod prelude {
     pub use mizan_core::{Identity, MizanError, Request, Upload, ViewResponse};

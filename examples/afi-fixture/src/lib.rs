@@ -3,9 +3,10 @@
 //! over the wire.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
 
+use mizan::cache::OriginCache;
 use mizan::prelude::*;
 use mizan::{Identity, Registry, Server};
 
@@ -89,20 +90,25 @@ pub struct UploadOutput {
 
 // ---- state -------------------------------------------------------------
 
-/// In-memory state, seeded identically on every start.
-#[derive(Debug)]
+/// In-memory state, seeded identically on every start. Clones share the
+/// same data, like several server instances over one database.
+#[derive(Debug, Clone)]
 pub struct Store {
-    profiles: Mutex<BTreeMap<i64, String>>,
-    items: Mutex<BTreeMap<i64, String>>,
-    random: AtomicI64,
+    profiles: Arc<Mutex<BTreeMap<i64, String>>>,
+    items: Arc<Mutex<BTreeMap<i64, String>>>,
+    random: Arc<AtomicI64>,
 }
 
 impl Default for Store {
     fn default() -> Self {
         Self {
-            profiles: Mutex::new(USERS.iter().map(|u| (u.0, u.1.to_owned())).collect()),
-            items: Mutex::new([(1, "one".to_owned()), (2, "two".to_owned())].into()),
-            random: AtomicI64::new(0),
+            profiles: Arc::new(Mutex::new(
+                USERS.iter().map(|u| (u.0, u.1.to_owned())).collect(),
+            )),
+            items: Arc::new(Mutex::new(
+                [(1, "one".to_owned()), (2, "two".to_owned())].into(),
+            )),
+            random: Arc::new(AtomicI64::new(0)),
         }
     }
 }
@@ -424,6 +430,8 @@ pub struct Settings {
     pub mwt_secret: String,
     /// Cache secret.
     pub cache_secret: String,
+    /// Redis for the origin cache (`MIZAN_REDIS_URL`); in memory when `None`.
+    pub redis_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -431,19 +439,33 @@ impl Default for Settings {
         Self {
             mwt_secret: DEFAULT_MWT_SECRET.into(),
             cache_secret: DEFAULT_CACHE_SECRET.into(),
+            redis_url: None,
         }
     }
 }
 
 impl Settings {
-    /// Secrets from `MIZAN_MWT_SECRET` / `MIZAN_CACHE_SECRET`, else the defaults.
+    /// Secrets from `MIZAN_MWT_SECRET` / `MIZAN_CACHE_SECRET`, else the
+    /// defaults; the origin cache in Redis when `MIZAN_REDIS_URL` is set.
     pub fn from_env() -> Self {
         let var =
             |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
         Self {
             mwt_secret: var("MIZAN_MWT_SECRET", DEFAULT_MWT_SECRET),
             cache_secret: var("MIZAN_CACHE_SECRET", DEFAULT_CACHE_SECRET),
+            redis_url: std::env::var("MIZAN_REDIS_URL")
+                .ok()
+                .filter(|url| !url.is_empty()),
         }
+    }
+
+    /// The origin cache: Redis at [`redis_url`](Self::redis_url), else in
+    /// memory. Redis is connected lazily: the fixture starts while it is down.
+    pub fn origin_cache(&self) -> Result<OriginCache, mizan::cache::BackendError> {
+        Ok(match &self.redis_url {
+            Some(url) => OriginCache::new(mizan::redis::RedisBackend::new(url)?),
+            None => OriginCache::memory(),
+        })
     }
 
     /// The MWT settings: key `k1`, audience `mizan`.
@@ -469,13 +491,23 @@ pub fn session_identity(headers: &mizan::__private::HeaderMap) -> Option<Identit
     )
 }
 
-/// The fixture server.
+/// The fixture server, with fresh seed data.
 pub fn server(settings: &Settings) -> Result<Server, Box<dyn std::error::Error>> {
+    server_with_store(settings, Store::default())
+}
+
+/// The fixture server over `store` (clones of one store share data: several
+/// instances behind one Redis, as in production).
+pub fn server_with_store(
+    settings: &Settings,
+    store: Store,
+) -> Result<Server, Box<dyn std::error::Error>> {
     Ok(Server::builder()
         .registry(registry()?)
-        .state(Store::default())
+        .state(store)
         .mwt(settings.mwt())
         .cache_secret(settings.cache_secret.as_bytes().to_vec())
+        .cache(settings.origin_cache()?)
         .session_resolver(|headers| std::future::ready(session_identity(headers)))
         .build()?)
 }

@@ -380,6 +380,7 @@ fn server_refuses_an_mwt_secret_equal_to_the_cache_secret() {
     let settings = Settings {
         mwt_secret: same.clone(),
         cache_secret: same,
+        ..Settings::default()
     };
     assert!(afi_fixture::server(&settings).is_err());
     assert!(afi_fixture::server(&Settings::default()).is_ok());
