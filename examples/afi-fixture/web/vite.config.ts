@@ -1,0 +1,21 @@
+import { fileURLToPath } from 'node:url';
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+export default defineConfig({
+  plugins: [react()],
+  resolve: {
+    // The workspace's kernel and React adapter from their sources: no package
+    // build needed before this one, and one copy of each in the bundle.
+    alias: {
+      '@mizan/base': source('../../../packages/base/src/index.ts'),
+      '@mizan/react': source('../../../packages/react/src/index.ts'),
+    },
+  },
+  server: {
+    // `npm run dev` next to `cargo run -p afi-fixture`: the API comes from the Rust server.
+    proxy: { '/api/mizan': process.env['MIZAN_FIXTURE_API'] ?? 'http://127.0.0.1:8765' },
+  },
+});

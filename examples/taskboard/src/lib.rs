@@ -1,0 +1,604 @@
+//! Taskboard: the Mizan demo app. A small team task board whose server is
+//! nothing but typed functions; the React UI in `web/` is generated from them.
+//!
+//! The invalidation graph, which is the point of the demo:
+//!
+//! | function | kind | what the client does after it |
+//! |---|---|---|
+//! | `move_task` | `affects = board` | refetches `board;board_id=<id>` once, no other board |
+//! | `complete_task` | `affects = [board, task]` | refetches that board and that task |
+//! | `add_comment` | `affects = task` | refetches `task;task_id=<id>` |
+//! | `rename_task`, `add_task` | `merge = board` | upserts the card into `board_tasks`: no request |
+//! | `edit_description` | `merge = task` | replaces `task_detail`: no request |
+//!
+//! State lives in memory and is seeded identically on every start.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use mizan::axum::axum::Router;
+use mizan::prelude::*;
+use mizan::{Registry, Server};
+use tower_http::services::ServeDir;
+
+/// Where the server listens unless `MIZAN_DEMO_ADDR` says otherwise.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8766";
+
+/// The longest task title the board accepts.
+pub const MAX_TITLE_CHARS: usize = 120;
+
+// ---- types -------------------------------------------------------------
+
+/// A person on the team.
+#[derive(Debug, Clone, Serialize, Deserialize, Mizan)]
+pub struct Member {
+    /// Member id.
+    pub id: i64,
+    /// Full name.
+    pub name: String,
+    /// Two letters for the avatar.
+    pub initials: String,
+    /// Avatar colour, a CSS hex colour.
+    pub color: String,
+}
+
+/// A board as the board list shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, Mizan)]
+pub struct BoardInfo {
+    /// Board id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// One line on what the board is for.
+    pub description: String,
+}
+
+/// A column of a board.
+#[derive(Debug, Clone, Serialize, Deserialize, Mizan)]
+pub struct Column {
+    /// Stable key, e.g. `"doing"`.
+    pub id: String,
+    /// Heading.
+    pub title: String,
+}
+
+/// A task as its card on the board shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, Mizan)]
+pub struct TaskCard {
+    /// Task id.
+    pub id: i64,
+    /// The board it is on.
+    pub board_id: i64,
+    /// Title.
+    pub title: String,
+    /// The id of its column.
+    pub column: String,
+    /// Who works on it, if anyone.
+    pub assignee_id: Option<i64>,
+}
+
+/// What only the task's own panel shows.
+#[derive(Debug, Clone, Serialize, Deserialize, Mizan)]
+pub struct TaskDetail {
+    /// Task id.
+    pub id: i64,
+    /// Free text.
+    pub description: String,
+    /// Who filed it.
+    pub reporter_id: i64,
+    /// Labels.
+    pub labels: Vec<String>,
+}
+
+/// Whether a comment was written by a person or recorded by the board.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Mizan)]
+#[serde(rename_all = "snake_case")]
+pub enum CommentKind {
+    /// Written by a person.
+    Comment,
+    /// Recorded by the board (e.g. "marked this done").
+    Activity,
+}
+
+/// A comment on a task.
+#[derive(Debug, Clone, Serialize, Deserialize, Mizan)]
+pub struct Comment {
+    /// Comment id.
+    pub id: i64,
+    /// The task.
+    pub task_id: i64,
+    /// Who wrote it.
+    pub author_id: i64,
+    /// Text.
+    pub body: String,
+    /// Person or board.
+    pub kind: CommentKind,
+}
+
+// ---- state -------------------------------------------------------------
+
+/// The signed-in member. The demo has no log-in: everyone is Ada.
+const CURRENT_USER: i64 = 1;
+
+struct Task {
+    card: TaskCard,
+    detail: TaskDetail,
+}
+
+struct Board {
+    info: BoardInfo,
+    columns: Vec<Column>,
+}
+
+struct State {
+    team: Vec<Member>,
+    boards: BTreeMap<i64, Board>,
+    tasks: BTreeMap<i64, Task>,
+    comments: Vec<Comment>,
+    next_task: i64,
+    next_comment: i64,
+}
+
+/// The board's in-memory state, seeded identically on every start.
+pub struct Store(Mutex<State>);
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Store")
+    }
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Self(Mutex::new(State::seed()))
+    }
+}
+
+impl Store {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+fn member(id: i64, name: &str, initials: &str, color: &str) -> Member {
+    Member {
+        id,
+        name: name.into(),
+        initials: initials.into(),
+        color: color.into(),
+    }
+}
+
+fn columns(ids: &[(&str, &str)]) -> Vec<Column> {
+    ids.iter()
+        .map(|(id, title)| Column {
+            id: (*id).into(),
+            title: (*title).into(),
+        })
+        .collect()
+}
+
+/// Board, title, column, assignee, description, labels; ids count from 1.
+type SeedTask = (
+    i64,
+    &'static str,
+    &'static str,
+    Option<i64>,
+    &'static str,
+    &'static [&'static str],
+);
+
+#[rustfmt::skip]
+const SEED_TASKS: [SeedTask; 9] = [
+    (1, "Write the launch announcement", "todo", Some(1), "Two paragraphs for the blog and a short version for the newsletter.", &["writing"]),
+    (1, "Set up the status page", "doing", Some(2), "Public page with API and dashboard health.", &["ops"]),
+    (1, "Load-test the API", "doing", Some(3), "500 requests per second for ten minutes, p99 under 200 ms.", &["ops", "backend"]),
+    (1, "Review the pricing page copy", "review", Some(4), "Check the numbers against the billing plan.", &["writing"]),
+    (1, "Pick a domain name", "done", Some(1), "Short, pronounceable, available.", &[]),
+    (1, "Draft the onboarding email", "todo", None, "The first email a new team receives.", &["writing"]),
+    (2, "New hero illustration", "todo", Some(4), "Something friendlier than the stock photo.", &["design"]),
+    (2, "Move the blog to the new theme", "doing", Some(2), "Keep the old URLs working.", &["frontend"]),
+    (2, "Fix the broken footer links", "done", Some(3), "Three links point at the old docs.", &["frontend"]),
+];
+
+impl State {
+    fn seed() -> Self {
+        let team = vec![
+            member(1, "Ada Lovelace", "AL", "#7c3aed"),
+            member(2, "Grace Hopper", "GH", "#0891b2"),
+            member(3, "Alan Turing", "AT", "#ea580c"),
+            member(4, "Katherine Johnson", "KJ", "#16a34a"),
+        ];
+        let board = |id: i64, name: &str, description: &str, cols: Vec<Column>| {
+            let info = BoardInfo {
+                id,
+                name: name.into(),
+                description: description.into(),
+            };
+            (
+                id,
+                Board {
+                    info,
+                    columns: cols,
+                },
+            )
+        };
+        let boards = [
+            board(
+                1,
+                "Launch",
+                "Everything between today and the public launch.",
+                columns(&[
+                    ("todo", "To do"),
+                    ("doing", "In progress"),
+                    ("review", "Review"),
+                    ("done", "Done"),
+                ]),
+            ),
+            board(
+                2,
+                "Website",
+                "The marketing site refresh.",
+                columns(&[
+                    ("todo", "To do"),
+                    ("doing", "In progress"),
+                    ("done", "Done"),
+                ]),
+            ),
+        ]
+        .into();
+        let tasks: BTreeMap<i64, Task> = SEED_TASKS
+            .iter()
+            .zip(1..)
+            .map(
+                |(&(board_id, title, column, assignee_id, description, labels), id)| {
+                    let card = TaskCard {
+                        id,
+                        board_id,
+                        title: title.into(),
+                        column: column.into(),
+                        assignee_id,
+                    };
+                    let detail = TaskDetail {
+                        id,
+                        description: description.into(),
+                        reporter_id: 1 + (id % 4),
+                        labels: labels.iter().map(|l| (*l).to_owned()).collect(),
+                    };
+                    (id, Task { card, detail })
+                },
+            )
+            .collect();
+        let comment = |id: i64, task_id: i64, author_id: i64, body: &str| Comment {
+            id,
+            task_id,
+            author_id,
+            body: body.into(),
+            kind: CommentKind::Comment,
+        };
+        let comments = vec![
+            comment(1, 1, 2, "Can we mention the status page in it?"),
+            comment(2, 1, 1, "Yes, once it is live."),
+            comment(3, 2, 3, "Which provider did we pick?"),
+            comment(
+                4,
+                3,
+                4,
+                "The staging database is smaller than production; keep that in mind.",
+            ),
+        ];
+        Self {
+            team,
+            next_task: tasks.len() as i64 + 1,
+            next_comment: comments.len() as i64 + 1,
+            boards,
+            tasks,
+            comments,
+        }
+    }
+
+    fn board(&self, board_id: i64) -> Result<&Board, MizanError> {
+        self.boards
+            .get(&board_id)
+            .ok_or_else(|| MizanError::not_found(format!("There is no board {board_id}.")))
+    }
+
+    fn task(&self, task_id: i64) -> Result<&Task, MizanError> {
+        self.tasks
+            .get(&task_id)
+            .ok_or_else(|| MizanError::not_found(format!("There is no task {task_id}.")))
+    }
+
+    /// The task, checked to be on `board_id` (the argument that scopes the
+    /// invalidation must tell the truth).
+    fn task_on_board(&mut self, board_id: i64, task_id: i64) -> Result<&mut Task, MizanError> {
+        self.board(board_id)?;
+        match self.tasks.get_mut(&task_id) {
+            Some(task) if task.card.board_id == board_id => Ok(task),
+            _ => Err(MizanError::not_found(format!(
+                "There is no task {task_id} on board {board_id}."
+            ))),
+        }
+    }
+
+    fn check_column(&self, board_id: i64, column: &str) -> Result<(), MizanError> {
+        if self.board(board_id)?.columns.iter().any(|c| c.id == column) {
+            Ok(())
+        } else {
+            Err(MizanError::invalid_field(
+                "column",
+                format!("Board {board_id} has no column \"{column}\"."),
+            ))
+        }
+    }
+
+    fn comment(&mut self, task_id: i64, body: String, kind: CommentKind) -> Comment {
+        let comment = Comment {
+            id: self.next_comment,
+            task_id,
+            author_id: CURRENT_USER,
+            body,
+            kind,
+        };
+        self.next_comment += 1;
+        self.comments.push(comment.clone());
+        comment
+    }
+}
+
+fn store(req: &Request) -> Result<MutexGuard<'_, State>, MizanError> {
+    Ok(req.state::<Store>()?.lock())
+}
+
+fn title(field: &str, text: &str) -> Result<String, MizanError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(MizanError::invalid_field(field, "A task needs a title."));
+    }
+    if text.chars().count() > MAX_TITLE_CHARS {
+        return Err(MizanError::invalid_field(
+            field,
+            format!("Keep titles under {MAX_TITLE_CHARS} characters."),
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+// ---- contexts ----------------------------------------------------------
+
+/// One board: its columns and its cards.
+#[mizan::context("board")]
+pub struct BoardCtx;
+
+/// One task: what its panel shows.
+#[mizan::context("task")]
+pub struct TaskCtx;
+
+// ---- global: fetched once at the app root --------------------------------
+
+/// The signed-in member.
+#[mizan::client(context = "global")]
+pub async fn current_user(req: &Request) -> Result<Member, MizanError> {
+    let state = store(req)?;
+    state
+        .team
+        .iter()
+        .find(|m| m.id == CURRENT_USER)
+        .cloned()
+        .ok_or_else(|| MizanError::internal("the signed-in member is not on the team"))
+}
+
+/// Everyone on the team.
+#[mizan::client(context = "global")]
+pub async fn team(req: &Request) -> Result<Vec<Member>, MizanError> {
+    Ok(store(req)?.team.clone())
+}
+
+/// Every board.
+#[mizan::client(context = "global")]
+pub async fn boards(req: &Request) -> Result<Vec<BoardInfo>, MizanError> {
+    Ok(store(req)?
+        .boards
+        .values()
+        .map(|b| b.info.clone())
+        .collect())
+}
+
+// ---- board ---------------------------------------------------------------
+
+/// The board's columns, left to right.
+#[mizan::client(context = BoardCtx)]
+pub async fn board_columns(req: &Request, board_id: i64) -> Result<Vec<Column>, MizanError> {
+    Ok(store(req)?.board(board_id)?.columns.clone())
+}
+
+/// The board's cards, by id.
+#[mizan::client(context = BoardCtx)]
+pub async fn board_tasks(req: &Request, board_id: i64) -> Result<Vec<TaskCard>, MizanError> {
+    let state = store(req)?;
+    state.board(board_id)?;
+    Ok(state
+        .tasks
+        .values()
+        .filter(|t| t.card.board_id == board_id)
+        .map(|t| t.card.clone())
+        .collect())
+}
+
+// ---- task ----------------------------------------------------------------
+
+/// Description, reporter and labels.
+#[mizan::client(context = TaskCtx)]
+pub async fn task_detail(req: &Request, task_id: i64) -> Result<TaskDetail, MizanError> {
+    Ok(store(req)?.task(task_id)?.detail.clone())
+}
+
+/// Comments and activity, oldest first.
+#[mizan::client(context = TaskCtx)]
+pub async fn task_comments(req: &Request, task_id: i64) -> Result<Vec<Comment>, MizanError> {
+    let state = store(req)?;
+    state.task(task_id)?;
+    Ok(state
+        .comments
+        .iter()
+        .filter(|c| c.task_id == task_id)
+        .cloned()
+        .collect())
+}
+
+// ---- mutations -------------------------------------------------------------
+
+/// Renames a task. The card comes back and is spliced into that board's
+/// `board_tasks` by `id`: the client makes no request.
+#[mizan::client(merge = BoardCtx)]
+pub async fn rename_task(
+    req: &Request,
+    board_id: i64,
+    task_id: i64,
+    title: String,
+) -> Result<TaskCard, MizanError> {
+    let title = self::title("title", &title)?;
+    let mut state = store(req)?;
+    let task = state.task_on_board(board_id, task_id)?;
+    task.card.title = title;
+    Ok(task.card.clone())
+}
+
+/// Adds a card to a board (first column unless `column` says otherwise); it
+/// is appended to that board's `board_tasks` with no request.
+#[mizan::client(merge = BoardCtx)]
+pub async fn add_task(
+    req: &Request,
+    board_id: i64,
+    title: String,
+    column: Option<String>,
+) -> Result<TaskCard, MizanError> {
+    let title = self::title("title", &title)?;
+    let mut state = store(req)?;
+    let column = match column {
+        Some(column) => column,
+        None => state
+            .board(board_id)?
+            .columns
+            .first()
+            .map(|c| c.id.clone())
+            .ok_or_else(|| MizanError::internal("a board without columns"))?,
+    };
+    state.check_column(board_id, &column)?;
+    let id = state.next_task;
+    state.next_task += 1;
+    let card = TaskCard {
+        id,
+        board_id,
+        title,
+        column,
+        assignee_id: None,
+    };
+    let detail = TaskDetail {
+        id,
+        description: String::new(),
+        reporter_id: CURRENT_USER,
+        labels: Vec::new(),
+    };
+    state.tasks.insert(
+        id,
+        Task {
+            card: card.clone(),
+            detail,
+        },
+    );
+    Ok(card)
+}
+
+/// Rewrites the description; replaces `task_detail` with no request.
+#[mizan::client(merge = TaskCtx)]
+pub async fn edit_description(
+    req: &Request,
+    task_id: i64,
+    description: String,
+) -> Result<TaskDetail, MizanError> {
+    let mut state = store(req)?;
+    let task = state
+        .tasks
+        .get_mut(&task_id)
+        .ok_or_else(|| MizanError::not_found(format!("There is no task {task_id}.")))?;
+    task.detail.description = description.trim().to_owned();
+    Ok(task.detail.clone())
+}
+
+/// Moves a card to another column. Invalidates `board;board_id=<board_id>`:
+/// every component showing that board refetches it, in one request; other
+/// boards are left alone.
+#[mizan::client(affects = BoardCtx)]
+pub async fn move_task(
+    req: &Request,
+    board_id: i64,
+    task_id: i64,
+    column: String,
+) -> Result<TaskCard, MizanError> {
+    let mut state = store(req)?;
+    state.check_column(board_id, &column)?;
+    let task = state.task_on_board(board_id, task_id)?;
+    task.card.column = column;
+    Ok(task.card.clone())
+}
+
+/// Moves the card to the board's last column and records it on the task.
+/// Invalidates that board and that task.
+#[mizan::client(affects = [BoardCtx, TaskCtx])]
+pub async fn complete_task(
+    req: &Request,
+    board_id: i64,
+    task_id: i64,
+) -> Result<TaskCard, MizanError> {
+    let mut state = store(req)?;
+    let done = state
+        .board(board_id)?
+        .columns
+        .last()
+        .map(|c| c.id.clone())
+        .ok_or_else(|| MizanError::internal("a board without columns"))?;
+    let task = state.task_on_board(board_id, task_id)?;
+    let already = task.card.column == done;
+    task.card.column = done;
+    let card = task.card.clone();
+    if !already {
+        state.comment(task_id, "marked this done".into(), CommentKind::Activity);
+    }
+    Ok(card)
+}
+
+/// Comments on a task as the signed-in member. Invalidates
+/// `task;task_id=<task_id>`.
+#[mizan::client(affects = TaskCtx)]
+pub async fn add_comment(req: &Request, task_id: i64, body: String) -> Result<Comment, MizanError> {
+    let body = body.trim();
+    if body.is_empty() {
+        return Err(MizanError::invalid_field("body", "Write something first."));
+    }
+    let mut state = store(req)?;
+    state.task(task_id)?;
+    Ok(state.comment(task_id, body.to_owned(), CommentKind::Comment))
+}
+
+// ---- wiring --------------------------------------------------------------
+
+/// Every function above, validated as one graph.
+pub fn registry() -> Result<Registry, mizan::RegistryError> {
+    Registry::from_declarations()
+}
+
+/// The Mizan server with fresh seed state.
+pub fn server() -> Result<Server, Box<dyn std::error::Error>> {
+    Ok(Server::builder()
+        .registry(registry()?)
+        .state(Store::default())
+        .build()?)
+}
+
+/// The whole app: the API under `/api/mizan`, and the built UI (`web_dir`,
+/// usually `web/dist`) for every other path.
+pub fn app(server: Server, web_dir: &Path) -> Router {
+    mizan::axum::routes(server).fallback_service(ServeDir::new(web_dir))
+}

@@ -1,0 +1,43 @@
+//! `cargo run -p taskboard [-- --emit-ir]`: serves the task board demo on
+//! `MIZAN_DEMO_ADDR` (default 127.0.0.1:8766): the API under `/api/mizan`,
+//! the UI built into `web/dist` (`MIZAN_DEMO_WEB_DIR` to serve another).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("taskboard: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    match std::env::args().nth(1).as_deref() {
+        Some("--emit-ir") => {
+            print!("{}", taskboard::registry()?.build_ir());
+            return Ok(());
+        }
+        Some(other) => return Err(format!("unknown argument `{other}`; expected --emit-ir").into()),
+        None => {}
+    }
+    let addr = std::env::var("MIZAN_DEMO_ADDR").unwrap_or_else(|_| taskboard::DEFAULT_ADDR.into());
+    let web_dir = std::env::var_os("MIZAN_DEMO_WEB_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web/dist"));
+    if !web_dir.join("index.html").is_file() {
+        eprintln!(
+            "taskboard: no UI in {} (build it: npm run build -w examples/taskboard/web); serving the API only",
+            web_dir.display()
+        );
+    }
+    let app = taskboard::app(taskboard::server()?, &web_dir);
+    let listener = tokio::net::TcpListener::bind(&addr).await?;
+    println!("listening on {}", listener.local_addr()?);
+    mizan::axum::axum::serve(listener, app).await?;
+    Ok(())
+}

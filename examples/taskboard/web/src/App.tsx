@@ -1,0 +1,74 @@
+import type { MizanConfig } from '@mizan/base';
+import { BoardLink, BoardView } from './Board';
+import { BoardContext, MizanProvider, useBoards, useCurrentUser, useGlobalContext, useTeam } from './mizan/react';
+import { NetworkLog } from './NetworkLog';
+import { loggedFetch } from './netlog';
+import { TaskPanel } from './TaskPanel';
+import { Avatar, ErrorNote, useRoute } from './ui';
+
+// Module-level: the provider re-configures the client only when a value changes.
+const config: MizanConfig = { baseUrl: '/api/mizan', fetch: loggedFetch };
+
+export function App() {
+  return (
+    <MizanProvider config={config}>
+      <Shell />
+    </MizanProvider>
+  );
+}
+
+function Shell() {
+  const route = useRoute();
+  const { error } = useGlobalContext();
+  const boards = useBoards();
+  const board = boards?.find((b) => b.id === route.boardId);
+  return (
+    <div className={route.taskId === null ? 'app' : 'app with-panel'}>
+      <TopBar />
+      <nav className="sidebar">
+        <h2>Boards</h2>
+        {boards?.map((b) => (
+          <BoardLink key={b.id} board={b} active={b.id === route.boardId} />
+        ))}
+        <ErrorNote error={error} />
+        <p className="hint">
+          Open a task and move it: only that board refetches, in one request. Rename it: the card changes with no request at all.
+        </p>
+      </nav>
+      <main>
+        <BoardView board={board} route={route} />
+      </main>
+      {route.taskId !== null && <TaskPanelInBoard boardId={route.boardId} taskId={route.taskId} />}
+      <NetworkLog />
+    </div>
+  );
+}
+
+/** The panel reads its card from the board, so it sits in the same board instance. */
+function TaskPanelInBoard({ boardId, taskId }: { boardId: number; taskId: number }) {
+  return (
+    <BoardContext board_id={boardId}>
+      <TaskPanel boardId={boardId} taskId={taskId} />
+    </BoardContext>
+  );
+}
+
+function TopBar() {
+  const me = useCurrentUser();
+  const team = useTeam() ?? [];
+  return (
+    <header className="topbar">
+      <span className="logo">
+        ▦ Taskboard <span className="muted">· a Mizan demo</span>
+      </span>
+      <span className="team">
+        {team.map((m) => (
+          <Avatar key={m.id} member={m} />
+        ))}
+      </span>
+      <span className="me" data-testid="current-user">
+        {me ? `Signed in as ${me.name}` : '…'}
+      </span>
+    </header>
+  );
+}

@@ -1,0 +1,202 @@
+// Shared by the browser suites: builds the apps, runs the real Rust servers on
+// free loopback ports, drives Debian's Chromium through playwright-core, and
+// records every request a page makes to the Mizan API.
+
+import { execFileSync, spawn } from 'node:child_process';
+import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
+const targetDir = process.env.CARGO_TARGET_DIR ? resolve(process.env.CARGO_TARGET_DIR) : join(repoRoot, 'target');
+export const API = '/api/mizan/';
+
+/**
+ * Debug builds of the servers and production builds of the web apps. Both
+ * are no-ops when up to date, so every suite can call this.
+ */
+export function buildAll() {
+  const run = (cmd, args) => execFileSync(cmd, args, { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
+  run('cargo', ['build', '--quiet', '--locked', '-p', 'taskboard', '-p', 'afi-fixture']);
+  run('npm', ['run', '--silent', 'build', '-w', 'examples/taskboard/web', '-w', 'examples/afi-fixture/web']);
+}
+
+/**
+ * Starts `target/debug/<bin>` with `addrVar=127.0.0.1:0` and resolves once it
+ * printed `listening on <addr>`, with its base URL and a `stop()`.
+ */
+export async function startServer(bin, addrVar, env = {}) {
+  const child = spawn(join(targetDir, 'debug', bin), [], {
+    cwd: repoRoot,
+    // The fixture panics on purpose (buggy_fn); its report is noise here.
+    env: { ...process.env, RUST_BACKTRACE: '0', ...env, [addrVar]: '127.0.0.1:0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk) => {
+    stderr = (stderr + chunk).slice(-8192);
+  });
+  const exited = new Promise((done) => child.once('exit', done));
+  const addr = await new Promise((done, fail) => {
+    child.once('error', fail);
+    child.once('exit', (code) => fail(new Error(`${bin} exited (${code}) before listening:\n${stderr}`)));
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const m = /^listening on (\S+)$/.exec(line);
+      if (m) done(m[1]);
+    });
+  });
+  return {
+    url: `http://${addr}`,
+    /** The tail of the server's stderr. */
+    stderr: () => stderr,
+    async stop() {
+      child.kill();
+      await exited;
+    },
+  };
+}
+
+const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml' };
+
+/**
+ * Serves the built files in `root` and forwards `/api/mizan/` to `api`, so
+ * that a page and its API share one origin (for a server that serves no UI).
+ */
+export async function staticWithApi(root, api) {
+  const target = new URL(api);
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname.startsWith(API)) {
+      const upstream = httpRequest(
+        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
+        (reply) => {
+          res.writeHead(reply.statusCode ?? 502, reply.headers);
+          reply.pipe(res);
+        },
+      );
+      upstream.on('error', () => res.writeHead(502).end());
+      req.pipe(upstream);
+      return;
+    }
+    const file = normalize(join(root, url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname)));
+    if (!file.startsWith(root + sep) || !statSync(file, { throwIfNoEntry: false })?.isFile()) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    createReadStream(file).pipe(res);
+  });
+  await new Promise((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () => new Promise((done) => server.close(() => done(undefined))),
+  };
+}
+
+/** Debian's Chromium with a fresh profile; `close()` removes the profile. */
+export async function launchBrowser() {
+  const profile = mkdtempSync(join(tmpdir(), 'mizan-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1440, height: 900 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Every request the page makes under `/api/mizan/`, as it made it.
+ * `contexts()` names each `/ctx/` fetch as its instance, `search;q=a b;c`.
+ */
+export function trackApi(page) {
+  /** @type {{ method: string, path: string, url: URL }[]} */
+  let seen = [];
+  let inFlight = 0;
+  let lastActivity = Date.now();
+  page.on('request', (req) => {
+    const url = new URL(req.url());
+    if (!url.pathname.startsWith(API)) return;
+    seen.push({ method: req.method(), path: url.pathname.slice(API.length - 1), url });
+    inFlight++;
+    lastActivity = Date.now();
+  });
+  const settled = (req) => {
+    if (!new URL(req.url()).pathname.startsWith(API)) return;
+    inFlight--;
+    lastActivity = Date.now();
+  };
+  page.on('requestfinished', settled);
+  page.on('requestfailed', settled);
+  return {
+    /** Forget what was seen so far. */
+    reset() {
+      seen = [];
+    },
+    all: () => seen.map((r) => `${r.method} ${r.path}`),
+    contexts: () => seen.filter((r) => r.path.startsWith('/ctx/')).map((r) => instanceName(r.url)),
+    calls: () => seen.filter((r) => r.path === '/call/').length,
+    /** The next response to a `/ctx/` fetch of `instance` (start waiting before the click). */
+    response: (instance) =>
+      page.waitForResponse((res) => {
+        const url = new URL(res.url());
+        return url.pathname.startsWith(`${API}ctx/`) && instanceName(url) === instance;
+      }),
+    /**
+     * Resolves when no API request is in flight and none started for
+     * `quietMs`. Only used to prove that a request did NOT happen: every
+     * positive expectation waits for its own event instead.
+     */
+    async quiet(quietMs = 300) {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const idleFor = Date.now() - lastActivity;
+        if (inFlight === 0 && idleFor >= quietMs) return;
+        if (Date.now() > deadline) throw new Error(`API requests still in flight: ${JSON.stringify(seen.map((r) => r.path))}`);
+        await page.waitForTimeout(Math.max(20, quietMs - idleFor));
+      }
+    },
+  };
+}
+
+function instanceName(url) {
+  const name = url.pathname.slice(`${API}ctx/`.length).replace(/\/$/, '');
+  const params = [...url.searchParams.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+  return [name, ...params.map(([k, v]) => `${k}=${v}`)].join(';');
+}
+
+/**
+ * Waits until an element with `testId` inside `scope` (a page or a locator)
+ * has exactly `text`, or matches it when it is a RegExp.
+ */
+export async function waitForText(scope, testId, text) {
+  await scope
+    .getByTestId(testId)
+    .filter({ hasText: text instanceof RegExp ? text : exact(text) })
+    .first()
+    .waitFor();
+}
+
+function exact(text) {
+  return new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+}
