@@ -269,18 +269,21 @@ export function useVersionedB() {
   return useMember(versionedContext, 'versioned_b');
 }
 
-/** Calls `add`: `{ mutate, isPending, error, data }`. */
+/** Calls `add` with `mutate(args)`; tracks `isPending`, `error` and `data`. */
 export function useAdd() {
   return useMutation<AddArgs, SumOutput>('add');
 }
 
-/** Calls `buggy_fn`: `{ mutate, isPending, error, data }`. */
+/**
+ * Calls `buggy_fn` with `mutate(args)`; tracks `isPending`, `error` and `data`.
+ */
 export function useBuggyFn() {
   return useMutation<Record<string, never>, EchoOutput>('buggy_fn');
 }
 
 /**
- * Calls `bump_search`: `{ mutate, isPending, error, data }`.
+ * Calls `bump_search` with `mutate(args)`; tracks `isPending`, `error` and
+ * `data`.
  *
  * Invalidates the `search` context.
  */
@@ -289,7 +292,8 @@ export function useBumpSearch() {
 }
 
 /**
- * Calls `can_edit_items`: `{ mutate, isPending, error, data }`.
+ * Calls `can_edit_items` with `mutate(args)`; tracks `isPending`, `error` and
+ * `data`.
  *
  * Requires a caller the server's own check accepts.
  */
@@ -297,28 +301,37 @@ export function useCanEditItems() {
   return useMutation<Record<string, never>, EchoOutput>('can_edit_items');
 }
 
-/** Calls `echo`: `{ mutate, isPending, error, data }`. */
+/** Calls `echo` with `mutate(args)`; tracks `isPending`, `error` and `data`. */
 export function useEcho() {
   return useMutation<EchoArgs, EchoOutput>('echo');
 }
 
-/** Calls `find_item`: `{ mutate, isPending, error, data }`. */
+/**
+ * Calls `find_item` with `mutate(args)`; tracks `isPending`, `error` and
+ * `data`.
+ */
 export function useFindItem() {
   return useMutation<FindItemArgs, Item | null>('find_item');
 }
 
-/** Calls `list_items`: `{ mutate, isPending, error, data }`. */
+/**
+ * Calls `list_items` with `mutate(args)`; tracks `isPending`, `error` and
+ * `data`.
+ */
 export function useListItems() {
   return useMutation<Record<string, never>, Item[]>('list_items');
 }
 
-/** Calls `multiply`: `{ mutate, isPending, error, data }`. */
+/**
+ * Calls `multiply` with `mutate(args)`; tracks `isPending`, `error` and `data`.
+ */
 export function useMultiply() {
   return useMutation<MultiplyArgs, SumOutput>('multiply');
 }
 
 /**
- * Calls `mwt_obtain`: `{ mutate, isPending, error, data }`.
+ * Calls `mwt_obtain` with `mutate(args)`; tracks `isPending`, `error` and
+ * `data`.
  *
  * Requires a signed-in caller.
  */
@@ -326,13 +339,17 @@ export function useMwtObtain() {
   return useMutation<Record<string, never>, MwtToken>('mwt_obtain');
 }
 
-/** Calls `not_implemented_fn`: `{ mutate, isPending, error, data }`. */
+/**
+ * Calls `not_implemented_fn` with `mutate(args)`; tracks `isPending`, `error`
+ * and `data`.
+ */
 export function useNotImplementedFn() {
   return useMutation<Record<string, never>, EchoOutput>('not_implemented_fn');
 }
 
 /**
- * Calls `rename_profile`: `{ mutate, isPending, error, data }`.
+ * Calls `rename_profile` with `mutate(args)`; tracks `isPending`, `error` and
+ * `data`.
  *
  * Merges its result into `user_profile` of the `user` context (replacing it).
  */
@@ -341,7 +358,8 @@ export function useRenameProfile() {
 }
 
 /**
- * Calls `rename_user`: `{ mutate, isPending, error, data }`.
+ * Calls `rename_user` with `mutate(args)`; tracks `isPending`, `error` and
+ * `data`.
  *
  * Invalidates the `user` context.
  */
@@ -350,7 +368,8 @@ export function useRenameUser() {
 }
 
 /**
- * Calls `set_item_name`: `{ mutate, isPending, error, data }`.
+ * Calls `set_item_name` with `mutate(args)`; tracks `isPending`, `error` and
+ * `data`.
  *
  * Merges its result into `items_list` of the `items` context (by `id`).
  */
@@ -359,7 +378,8 @@ export function useSetItemName() {
 }
 
 /**
- * Calls `staff_only`: `{ mutate, isPending, error, data }`.
+ * Calls `staff_only` with `mutate(args)`; tracks `isPending`, `error` and
+ * `data`.
  *
  * Requires a staff caller.
  */
@@ -368,7 +388,8 @@ export function useStaffOnly() {
 }
 
 /**
- * Calls `superuser_only`: `{ mutate, isPending, error, data }`.
+ * Calls `superuser_only` with `mutate(args)`; tracks `isPending`, `error` and
+ * `data`.
  *
  * Requires a superuser.
  */
@@ -377,7 +398,8 @@ export function useSuperuserOnly() {
 }
 
 /**
- * Calls `touch_users`: `{ mutate, isPending, error, data }`.
+ * Calls `touch_users` with `mutate(args)`; tracks `isPending`, `error` and
+ * `data`.
  *
  * Invalidates the `user` context.
  */
@@ -386,7 +408,8 @@ export function useTouchUsers() {
 }
 
 /**
- * Calls `upload_file`: `{ mutate, isPending, error, data }`.
+ * Calls `upload_file` with `mutate(args)`; tracks `isPending`, `error` and
+ * `data`.
  *
  * Takes a file: sent as `multipart/form-data`.
  */
@@ -395,7 +418,7 @@ export function useUploadFile() {
 }
 
 /**
- * Calls `whoami`: `{ mutate, isPending, error, data }`.
+ * Calls `whoami` with `mutate(args)`; tracks `isPending`, `error` and `data`.
  *
  * Requires a signed-in caller.
  */
@@ -404,7 +427,7 @@ export function useWhoami() {
 }
 
 /**
- * Calls `ws_echo`: `{ mutate, isPending, error, data }`.
+ * Calls `ws_echo` with `mutate(args)`; tracks `isPending`, `error` and `data`.
  *
  * Socket-only: needs the WebSocket transport.
  */

@@ -153,7 +153,8 @@ export function useTaskDetail() {
 }
 
 /**
- * Calls `add_comment`: `{ mutate, isPending, error, data }`.
+ * Calls `add_comment` with `mutate(args)`; tracks `isPending`, `error` and
+ * `data`.
  *
  * Invalidates the `task` context.
  */
@@ -162,7 +163,7 @@ export function useAddComment() {
 }
 
 /**
- * Calls `add_task`: `{ mutate, isPending, error, data }`.
+ * Calls `add_task` with `mutate(args)`; tracks `isPending`, `error` and `data`.
  *
  * Merges its result into `board_tasks` of the `board` context (by `id`).
  */
@@ -171,7 +172,8 @@ export function useAddTask() {
 }
 
 /**
- * Calls `complete_task`: `{ mutate, isPending, error, data }`.
+ * Calls `complete_task` with `mutate(args)`; tracks `isPending`, `error` and
+ * `data`.
  *
  * Invalidates the `board` context and the `task` context.
  */
@@ -180,7 +182,8 @@ export function useCompleteTask() {
 }
 
 /**
- * Calls `edit_description`: `{ mutate, isPending, error, data }`.
+ * Calls `edit_description` with `mutate(args)`; tracks `isPending`, `error` and
+ * `data`.
  *
  * Merges its result into `task_detail` of the `task` context (replacing it).
  */
@@ -189,7 +192,8 @@ export function useEditDescription() {
 }
 
 /**
- * Calls `move_task`: `{ mutate, isPending, error, data }`.
+ * Calls `move_task` with `mutate(args)`; tracks `isPending`, `error` and
+ * `data`.
  *
  * Invalidates the `board` context.
  */
@@ -198,7 +202,8 @@ export function useMoveTask() {
 }
 
 /**
- * Calls `rename_task`: `{ mutate, isPending, error, data }`.
+ * Calls `rename_task` with `mutate(args)`; tracks `isPending`, `error` and
+ * `data`.
  *
  * Merges its result into `board_tasks` of the `board` context (by `id`).
  */
