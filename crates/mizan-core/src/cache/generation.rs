@@ -28,9 +28,10 @@ use sha2::{Digest, Sha256};
 
 use crate::canonical::{canonical_json, lower_hex};
 
-/// Above this many params the subsets of a single instance would be too many
-/// to read on every fetch (2^16 counters); such a fetch bypasses the cache.
-pub const MAX_KEYED_PARAMS: usize = 12;
+/// Above this many params present, the subsets of one instance would be too
+/// many counters to read on every fetch (2^8 = 256 at this limit); such a
+/// fetch bypasses the cache.
+pub const MAX_KEYED_PARAMS: usize = 8;
 
 fn hmac_hex(secret: &[u8], message: &str) -> String {
     let mut mac =

@@ -424,3 +424,43 @@ async fn a_failing_backend_serves_uncached_and_counts_errors() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_instance_with_too_many_params_bypasses() {
+    let cache = OriginCache::memory();
+    let ctx = context("wide", CachePolicy::Default);
+    let src = Source::new();
+    let mut params = Map::new();
+    for i in 0..=generation::MAX_KEYED_PARAMS {
+        params.insert(format!("p{i}"), json!(i));
+    }
+    for _ in 0..2 {
+        assert_eq!(
+            fetch(&cache, &ctx, Value::Object(params.clone()), None, &src).await.1,
+            CacheStatus::Bypass
+        );
+    }
+    params.remove("p0");
+    fetch(&cache, &ctx, Value::Object(params.clone()), None, &src).await;
+    assert_eq!(
+        fetch(&cache, &ctx, Value::Object(params), None, &src).await.1,
+        CacheStatus::Hit
+    );
+}
+
+#[test]
+fn a_server_with_a_cache_needs_a_cache_secret() {
+    let registry = || crate::Registry::builder().build().expect("an empty registry");
+    let without = crate::Server::builder()
+        .registry(registry())
+        .cache(OriginCache::memory())
+        .build();
+    assert!(without.is_err_and(|e| e.0.contains("cache_secret")));
+    let with = crate::Server::builder()
+        .registry(registry())
+        .cache_secret(SECRET)
+        .cache(OriginCache::memory())
+        .build()
+        .expect("a server");
+    assert!(with.cache().is_some());
+}
