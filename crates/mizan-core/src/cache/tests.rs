@@ -436,21 +436,29 @@ async fn an_instance_with_too_many_params_bypasses() {
     }
     for _ in 0..2 {
         assert_eq!(
-            fetch(&cache, &ctx, Value::Object(params.clone()), None, &src).await.1,
+            fetch(&cache, &ctx, Value::Object(params.clone()), None, &src)
+                .await
+                .1,
             CacheStatus::Bypass
         );
     }
     params.remove("p0");
     fetch(&cache, &ctx, Value::Object(params.clone()), None, &src).await;
     assert_eq!(
-        fetch(&cache, &ctx, Value::Object(params), None, &src).await.1,
+        fetch(&cache, &ctx, Value::Object(params), None, &src)
+            .await
+            .1,
         CacheStatus::Hit
     );
 }
 
 #[test]
 fn a_server_with_a_cache_needs_a_cache_secret() {
-    let registry = || crate::Registry::builder().build().expect("an empty registry");
+    let registry = || {
+        crate::Registry::builder()
+            .build()
+            .expect("an empty registry")
+    };
     let without = crate::Server::builder()
         .registry(registry())
         .cache(OriginCache::memory())
