@@ -63,10 +63,10 @@ export function App() {
             <code>search</code>: scoped by <code>q</code>
           </h2>
           <SearchContext q="o">
-            <Search id="o" />
+            <Search id="o" q="o" />
           </SearchContext>
           <SearchContext q="a b;c">
-            <Search id="special" />
+            <Search id="special" q="a b;c" />
           </SearchContext>
           <SearchActions />
         </section>
@@ -181,11 +181,12 @@ function Items() {
   );
 }
 
-function Search({ id }: { id: string }) {
+function Search({ id, q }: { id: string; q: string }) {
   const { isFetching } = useSearchContext();
   const results = useSearchResults();
   return (
     <div className="card" data-testid={`search-${id}`} data-fetching={isFetching}>
+      <code>q={JSON.stringify(q)}</code>
       <span data-testid={`search-${id}-count`}>{results ? `${results.length} results` : '…'}</span>
       <span className="muted">{results?.map((r) => r.name).join(', ')}</span>
     </div>
