@@ -8,10 +8,12 @@ Nothing here asserts a time: targets are reported as met or missed.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import re
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -162,10 +164,11 @@ class Server:
         assert self.proc is not None
         return self.proc.pid
 
-    def cpu_seconds(self) -> float:
-        """User + system CPU time of the server process (all its threads)."""
+    def cpu_seconds(self) -> tuple[float, float]:
+        """User and system CPU time of the server process (all its threads)."""
         fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        tick = os.sysconf("SC_CLK_TCK")
+        return int(fields[11]) / tick, int(fields[12]) / tick
 
 
 # ---- load ------------------------------------------------------------------
@@ -194,6 +197,8 @@ class Sample:
     p99_us: float
     mean_us: float
     cpu_us_per_req: float
+    user_us_per_req: float
+    """The part of it in user space (the rest is the kernel: sockets, epoll)."""
     server_busy: float
     core_busy: float
     """The server's core, all processes (other users of the machine included)."""
@@ -223,7 +228,8 @@ def run_wrk(load: Load, seconds: float, cores: Cores) -> Sample:
         *load.requests,
     ]
     out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60)
-    cpu = load.server.cpu_seconds() - before
+    after = load.server.cpu_seconds()
+    user, cpu = after[0] - before[0], sum(after) - sum(before)
     core = cores.server_core_busy() - core_before
     wall = time.monotonic() - started
     match = re.search(r"^WRK_JSON (.*)$", out.stdout, re.M)
@@ -238,6 +244,7 @@ def run_wrk(load: Load, seconds: float, cores: Cores) -> Sample:
         p99_us=r["p99_us"],
         mean_us=r["mean_us"],
         cpu_us_per_req=cpu * 1e6 / max(1, r["requests"]),
+        user_us_per_req=user * 1e6 / max(1, r["requests"]),
         server_busy=cpu / wall,
         core_busy=core / wall,
         errors=errors,
@@ -352,6 +359,93 @@ def profile(load: Load, seconds: float, cores: Cores) -> str:
         "inclusive (handler, routing, JSON):\n" + "\n".join(inclusive[:20])
         + "\n\nself time, top symbols:\n" + "\n".join(top[:12]) + "\n"
     )
+
+
+def instructions(servers: Path, path: str, body: str, n: int) -> dict[str, float]:
+    """Inclusive user-space instructions per request of every function of a
+    fresh bench server under callgrind: the costs of `2n` requests minus those
+    of `n` requests, over `n`, so start-up and warm-up cancel out. Exact and
+    deaf to other users of the machine. The key "" is the whole process."""
+
+    def costs(count: int) -> dict[str, int]:
+        out_file = CACHE / f"callgrind-{count}.out"
+        p_mizan, p_axum = free_port(), free_port()
+        port = p_axum if path == "axum" else p_mizan
+        server = Server(
+            "callgrind",
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}", str(servers),
+             "--mizan", f"127.0.0.1:{p_mizan}", "--axum", f"127.0.0.1:{p_axum}"],
+            [p_mizan, p_axum],
+        )
+        server.start()
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            for _ in range(count):
+                conn.request("POST", "/api/mizan/call/", body, {"Content-Type": "application/json"})
+                resp = conn.getresponse()
+                resp.read()
+                if resp.status != 200:
+                    raise SystemExit(f"callgrind run: status {resp.status}")
+            conn.close()
+        finally:
+            if server.proc:
+                server.proc.send_signal(signal.SIGINT)  # callgrind writes its file on the way out
+                try:
+                    server.proc.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    pass
+            server.stop()
+        report = subprocess.run(
+            ["callgrind_annotate", "--inclusive=yes", "--threshold=100", "--auto=no",
+             str(out_file)],
+            capture_output=True, text=True, check=True,
+        ).stdout
+        total = re.search(r"^([\d,]+) \(100.0%\)\s+PROGRAM TOTALS", report, re.M)
+        found: dict[str, int] = {"": int(total.group(1).replace(",", "")) if total else 0}
+        for m in re.finditer(r"^\s*([\d,]+) \(\s*[\d.]+%\)\s+[^:\n]*:(\S.*?)(?: \[[^\]]*\])?$",
+                             report, re.M):
+            # Inlined code is listed once per source file; the largest entry
+            # is the function's own, and it includes the others.
+            name = m.group(2)
+            found[name] = max(found.get(name, 0), int(m.group(1).replace(",", "")))
+        return found
+
+    once, twice = costs(n), costs(2 * n)
+    return {k: (twice[k] - once.get(k, 0)) / n for k in twice}
+
+
+def instruction_profile(servers: Path, body: str, n: int) -> str:
+    """Where Mizan's extra user-space instructions per `echo` go, next to the
+    hand-written handler's."""
+    if not (shutil.which("valgrind") and shutil.which("callgrind_annotate")):
+        return "valgrind is not installed; no instruction counts.\n"
+    axum = instructions(servers, "axum", body, n)
+    mizan = instructions(servers, "mizan", body, n)
+    ours = re.compile(r"^(mizan_|serde_json::de::from|serde_json::value::de::.*Value>::deserialize$|"
+                      r"axum::routing::strip_prefix::strip_prefix$|axum::json::Json<T>::from_bytes$|"
+                      r"core::ptr::drop_in_place<(serde_json::value::Value|http::header::map::HeaderMap|"
+                      r"mizan_core::request::Request)>$|<F as axum::handler::Handler|as mizan_core::function::"
+                      r"ServerFn>::definition::\{\{closure\}\}$|axum::routing::path_router::"
+                      r"PathRouter<S,_>::call_with_state$)")
+    rows = sorted(
+        ((cost, name) for name, cost in mizan.items() if name and ours.search(name) and cost >= 200),
+        reverse=True,
+    )[:16]
+    base = sorted(
+        ((cost, name) for name, cost in axum.items() if name and ours.search(name) and cost >= 200),
+        reverse=True,
+    )[:6]
+    lines = [
+        f"user-space instructions per request: hand-written axum {axum['']:,.0f}, "
+        f"Mizan {mizan['']:,.0f} (+{mizan[''] - axum['']:,.0f}, {mizan[''] / axum['']:.2f}x)",
+        "",
+        "Mizan, inclusive, per request:",
+        *(f"{cost:>8,.0f}  {name[:140]}" for cost, name in rows),
+        "",
+        "hand-written axum, inclusive, per request:",
+        *(f"{cost:>8,.0f}  {name[:140]}" for cost, name in base),
+    ]
+    return "\n".join(lines) + "\n"
 
 
 # ---- codegen ---------------------------------------------------------------
@@ -642,13 +736,20 @@ def main() -> None:
             log("Mizan < 0.9x axum: profiling both")
             seconds = 8
             profile_text = (
-                "Mizan:\n\n```text\n" + profile(dispatch[1], seconds, cores) + "```\n\n"
-                "hand-written axum:\n\n```text\n" + profile(dispatch[0], seconds, cores)
+                "perf, Mizan:\n\n```text\n" + profile(dispatch[1], seconds, cores) + "```\n\n"
+                "perf, hand-written axum:\n\n```text\n" + profile(dispatch[0], seconds, cores)
                 + "```\n"
             )
     finally:
         for s in servers:
             s.stop()
+    if profile_text is not None:
+        log("Mizan < 0.9x axum: counting instructions (callgrind)")
+        profile_text = (
+            "callgrind (exact, user space only; the kernel's share is in the table above):"
+            "\n\n```text\n" + instruction_profile(Path(args.servers), echo_call, 2000)
+            + "```\n\n" + profile_text
+        )
 
     log("codegen")
     codegen_runs = codegen(Path(args.generate), plan)
@@ -722,15 +823,16 @@ def main() -> None:
         "process, other users of the machine included): a server below ~90 % was waiting for "
         "the load generator or for its core.",
         "",
-        "| × axum (req/s) | server | req/s | p50 | p99 | server CPU / req | per core | × axum "
-        "(per core) | server busy: process / core | errors |",
+        "| × axum (req/s) | server | req/s | p50 | p99 | server CPU / req (user space) | per "
+        "core | × axum (per core) | server busy: process / core | errors |",
         "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for res in dispatch_results:
         lines.append(
             f"| {res.rps / axum_.rps:.2f}× | {res.load.label} | {res.rps:,.0f} | "
             f"{us(res.med('p50_us'))} | {us(res.med('p99_us'))} | "
-            f"{res.med('cpu_us_per_req'):.1f} µs | {capacity(res):,.0f} | "
+            f"{res.med('cpu_us_per_req'):.1f} µs ({res.med('user_us_per_req'):.1f} µs) | "
+            f"{capacity(res):,.0f} | "
             f"{capacity(res) / capacity(axum_):.2f}× | "
             f"{res.med('server_busy') * 100:.0f} % / {res.med('core_busy') * 100:.0f} % | "
             f"{res.errors} |"
