@@ -555,10 +555,11 @@ def client_size() -> str:
     Query) when it is in the tree; else the gzip size of the built dist files."""
     for script in (BENCH / "client-size" / "client-size.mjs", BENCH / "client-size.mjs"):
         if script.exists():
-            return subprocess.run(
-                ["node", script.name], capture_output=True, text=True, check=True,
-                cwd=script.parent,
-            ).stdout
+            run = subprocess.run(["node", script.name], capture_output=True, text=True,
+                                 cwd=script.parent)
+            if run.returncode == 0:
+                return run.stdout
+            log(f"{script} failed; measuring the dist files instead:\n{run.stderr}")
     import gzip
 
     rows = ["| ratio to kernel | package | files | raw | gzip -9 |", "|---:|---|---:|---:|---:|"]
@@ -587,13 +588,17 @@ def client_size() -> str:
     )
 
 
-def cache_table(plan: Plan) -> str | None:
-    """The colleague's origin-cache benchmark, when it exists."""
-    runner = BENCH / "cache" / "run"
-    if not runner.exists():
+def cache_table(binary: str | None, plan: Plan) -> str | None:
+    """bench/cache's report (HIT vs MISS vs off, memory and Redis), run now;
+    its own RESULTS-cache.md is left alone."""
+    if not binary:
         return None
-    argv = [str(runner), *(["--smoke"] if plan.smoke else [])]
-    return subprocess.run(argv, capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    out = CACHE / "cache.md"
+    size = ["--requests", "100", "--rounds", "1"] if plan.smoke else []
+    subprocess.run([binary, *size, "--out", str(out)], check=True, cwd=ROOT,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    body = out.read_text().split("\n", 1)[1]  # without its title
+    return body.replace("\n## ", "\n### ").strip() + "\n"
 
 
 # ---- report ----------------------------------------------------------------
@@ -655,6 +660,7 @@ def main() -> None:
     parser.add_argument("--servers", required=True, help="the mizan-bench-servers binary")
     parser.add_argument("--generate", required=True, help="the mizan-generate binary")
     parser.add_argument("--out", required=True, help="where to write the report")
+    parser.add_argument("--cache-bench", help="the mizan-bench-cache binary, when built")
     args = parser.parse_args()
     plan = Plan.of(args.smoke)
     cores = Cores.detect()
@@ -756,7 +762,8 @@ def main() -> None:
     log("kernel")
     kernel_rows = kernel(plan)
     sizes = client_size()
-    cache = cache_table(plan)
+    log("origin cache (bench/cache)")
+    cache = cache_table(args.cache_bench, plan)
     load_after = os.getloadavg()
 
     # ---- the report
@@ -926,8 +933,8 @@ def main() -> None:
     lines += ["", "## Client size: kernel + React adapter", "", sizes.rstrip()]
     lines += ["", "## Origin cache: HIT vs MISS vs off", ""]
     lines.append(
-        cache.rstrip() if cache else "_`bench/cache/` is not in the tree yet; `bench/run` will "
-        "run `bench/cache/run` and include its table once it is._"
+        cache.rstrip() if cache else "_`bench/cache/` is not in the tree; `bench/run` builds, "
+        "runs and includes it when it is._"
     )
     lines += [
         "",
