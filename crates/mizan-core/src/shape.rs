@@ -142,6 +142,29 @@ impl TypeSet {
         shape
     }
 
+    /// Describes a newtype (`struct UserId(i64)`): a primitive inside is
+    /// substituted at the use site; anything else becomes the alias `name`.
+    /// A newtype reached again through its own inner type is recursive, hence
+    /// not primitive, and is referred to by name.
+    pub fn define_newtype(
+        &mut self,
+        name: &str,
+        origin: &'static str,
+        inner: impl FnOnce(&mut TypeSet) -> Shape,
+    ) -> Shape {
+        if self.in_progress.contains(name) {
+            return Shape::Ref(name.to_owned());
+        }
+        self.in_progress.insert(name.to_owned());
+        let inner = inner(self);
+        self.in_progress.remove(name);
+        if inner.is_scalar() || inner == Shape::Any {
+            inner
+        } else {
+            self.define(name, origin, |_| TypeDef::Alias(inner))
+        }
+    }
+
     /// The definition of a named type.
     pub fn get(&self, name: &str) -> Option<&TypeDef> {
         self.defs.get(name).map(|(def, _)| def)
@@ -313,6 +336,32 @@ mod tests {
         assert_eq!(types.shape_of::<Node>(), Shape::Ref("Node".into()));
         assert!(types.get("Node").is_some());
         assert!(types.conflicts().is_empty());
+    }
+
+    struct Forest;
+    impl Describe for Forest {
+        fn describe(types: &mut TypeSet) -> Shape {
+            types.define_newtype("Forest", "tests::Forest", Vec::<Forest>::describe)
+        }
+    }
+
+    struct UserId;
+    impl Describe for UserId {
+        fn describe(types: &mut TypeSet) -> Shape {
+            types.define_newtype("UserId", "tests::UserId", i64::describe)
+        }
+    }
+
+    #[test]
+    fn newtypes_of_primitives_are_substituted_and_recursive_newtypes_are_aliases() {
+        let mut types = TypeSet::new();
+        assert_eq!(types.shape_of::<UserId>(), Shape::Int);
+        assert!(types.get("UserId").is_none());
+        assert_eq!(types.shape_of::<Forest>(), Shape::Ref("Forest".into()));
+        assert_eq!(
+            types.get("Forest"),
+            Some(&TypeDef::Alias(Shape::list(Shape::Ref("Forest".into()))))
+        );
     }
 
     #[test]

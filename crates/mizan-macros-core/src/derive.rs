@@ -133,21 +133,7 @@ fn describe_struct(
 fn describe_newtype(inner: &Type, name: &str) -> TokenStream {
     let shape = describe_call(inner);
     quote! {
-        ::std::thread_local! {
-            static DESCRIBING: ::core::cell::Cell<bool> = const { ::core::cell::Cell::new(false) };
-        }
-        // Reached again through its own inner type: the newtype is recursive,
-        // hence not a primitive, and is referred to by the name defined below.
-        if DESCRIBING.with(|describing| describing.replace(true)) {
-            return ::mizan::Shape::Ref(::std::string::String::from(#name));
-        }
-        let inner = #shape;
-        DESCRIBING.with(|describing| describing.set(false));
-        if inner.is_scalar() || inner == ::mizan::Shape::Any {
-            inner
-        } else {
-            types.define(#name, ::core::any::type_name::<Self>(), |_| ::mizan::TypeDef::Alias(inner))
-        }
+        types.define_newtype(#name, ::core::any::type_name::<Self>(), |types| #shape)
     }
 }
 
