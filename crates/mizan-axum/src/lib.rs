@@ -31,34 +31,36 @@ pub use response::error_response;
 /// `/api/mizan`), plus every view-path route at its own path.
 pub fn routes<S: Clone + Send + Sync + 'static>(server: Server) -> Router<S> {
     let mount = server.mount().trim_end_matches('/').to_owned();
-    let api = api_router(server.clone());
-    let views = view_router(server);
-    if mount.is_empty() {
-        api.merge(views)
-    } else {
+    let mut api = api_routes(&mount);
+    if !mount.is_empty() {
         // The catch-all is scoped to the mount, so it never shadows app routes.
-        let api = api.route("/{*rest}", any(response::unknown_endpoint));
-        Router::new().nest(&mount, api).merge(views)
+        api = api.route(&format!("{mount}/{{*rest}}"), any(response::unknown_endpoint));
     }
+    // Registered at their full paths rather than nested: one routing pass
+    // per request instead of a prefix strip and a second lookup.
+    api.with_state(server.clone()).merge(view_router(server))
 }
 
 /// The API endpoints alone, relative to where you nest them:
 /// `/session/`, `/call/`, `/ctx/{name}/`.
 pub fn api_router<S: Clone + Send + Sync + 'static>(server: Server) -> Router<S> {
+    api_routes("").with_state(server)
+}
+
+fn api_routes(prefix: &str) -> Router<Server> {
     Router::new()
         .route(
-            "/session/",
+            &format!("{prefix}/session/"),
             get(session::session).fallback(response::method_not_allowed),
         )
         .route(
-            "/call/",
+            &format!("{prefix}/call/"),
             post(call::call).fallback(response::method_not_allowed),
         )
         .route(
-            "/ctx/{name}/",
+            &format!("{prefix}/ctx/{{name}}/"),
             get(context::context).fallback(response::method_not_allowed),
         )
-        .with_state(server)
 }
 
 /// Every view-path function at its route (PROTOCOL.md §3.4).
