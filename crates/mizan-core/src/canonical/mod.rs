@@ -17,10 +17,28 @@
 //!
 //! Integers beyond ±2^53 are written exactly; a JavaScript peer holds them as
 //! doubles and so cannot agree on them. Keep identifiers that large in strings.
+//!
+//! A value that is not yet a [`Value`] goes straight to canonical JSON with
+//! [`to_canonical_string`] / [`write_canonical`], which give the same bytes as
+//! `canonical_json(&serde_json::to_value(x)?)` without building the tree:
+//!
+//! ```
+//! use mizan_core::canonical::to_canonical_string;
+//!
+//! #[derive(serde::Serialize)]
+//! struct Reply { text: &'static str, count: u32 }
+//!
+//! let json = to_canonical_string(&Reply { text: "hi", count: 2 }).unwrap();
+//! assert_eq!(json, r#"{"count":2,"text":"hi"}"#);
+//! ```
+
+mod ser;
 
 use std::fmt::Write as _;
 
 use serde_json::{Number, Value};
+
+pub use ser::{CanonicalError, to_canonical_string, write_canonical};
 
 /// Formats `x` exactly as ECMAScript's `Number.prototype.toString()` (and so
 /// `String(x)`) does.
@@ -231,8 +249,14 @@ fn write_number(number: &Number, out: &mut String) {
 /// assert_eq!(out, r#""é\"\u0001""#);
 /// ```
 pub fn write_json_string(s: &str, out: &mut String) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');
+    write_json_string_contents(s, out);
+    out.push('"');
+}
+
+/// [`write_json_string`] without the quotes: appends `s` escaped.
+fn write_json_string_contents(s: &str, out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut start = 0;
     for (i, byte) in s.bytes().enumerate() {
         let short = match byte {
@@ -258,7 +282,6 @@ pub fn write_json_string(s: &str, out: &mut String) {
         start = i + 1;
     }
     out.push_str(&s[start..]);
-    out.push('"');
 }
 
 /// Lowercase hexadecimal, the spelling every digest in the protocol uses
