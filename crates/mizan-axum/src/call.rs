@@ -7,12 +7,16 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use bytes::Bytes;
+use mizan_core::args::CallArgs;
 use mizan_core::invalidation::INVALIDATE_HEADER;
 use mizan_core::{MizanError, Server, Transport, Upload};
-use serde_json::{Map, Value};
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde_json::error::Category;
+use serde_json::value::RawValue;
 
 use crate::body;
-use crate::response::{error_response, json};
+use crate::response::{error_response, json_text};
 
 pub(crate) async fn call(State(server): State<Server>, headers: HeaderMap, body: Body) -> Response {
     match run(&server, headers, body).await {
@@ -34,7 +38,7 @@ async fn run(server: &Server, headers: HeaderMap, body: Body) -> Result<Response
     };
     let req = server.request(identity, headers, Transport::Http);
     let outcome = server.call(req, &name, args, uploads).await?;
-    let mut resp = json(StatusCode::OK, &outcome.to_json());
+    let mut resp = json_text(StatusCode::OK, outcome.to_text());
     if let Some(value) = outcome
         .invalidate_header()
         .and_then(|h| HeaderValue::from_str(&h).ok())
@@ -44,35 +48,53 @@ async fn run(server: &Server, headers: HeaderMap, body: Body) -> Result<Response
     Ok(resp)
 }
 
-/// Parses `{"fn": "...", "args": {...}}`.
-pub(crate) fn parse_envelope(bytes: &[u8]) -> Result<(String, Map<String, Value>), MizanError> {
-    let value: Value = serde_json::from_slice(bytes)
-        .map_err(|e| MizanError::bad_request(format!("Request body is not valid JSON: {e}")))?;
-    envelope_fields(value)
+/// The call envelope, borrowed from the body: `args` stays raw text so that
+/// each argument is decoded straight into its declared type.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(rename = "fn", borrow, default)]
+    name: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    args: Option<&'a RawValue>,
 }
 
-/// Extracts `fn` and `args` from an already-parsed envelope.
-pub(crate) fn envelope_fields(value: Value) -> Result<(String, Map<String, Value>), MizanError> {
-    let Value::Object(mut obj) = value else {
-        return Err(MizanError::bad_request(
-            "Request body must be a JSON object: {\"fn\": \"<name>\", \"args\": {...}}",
-        ));
-    };
-    let name = match obj.remove("fn") {
-        Some(Value::String(s)) if !s.is_empty() => s,
-        Some(Value::String(_)) | None => {
+/// Parses `{"fn": "...", "args": {...}}`.
+pub(crate) fn parse_envelope(bytes: &[u8]) -> Result<(String, CallArgs), MizanError> {
+    // serde would also accept a positional array for a struct; the protocol
+    // wants an object.
+    if bytes.trim_ascii_start().first() != Some(&b'{') {
+        return Err(match serde_json::from_slice::<IgnoredAny>(bytes) {
+            Ok(_) => not_an_object(),
+            Err(e) => MizanError::bad_request(format!("Request body is not valid JSON: {e}")),
+        });
+    }
+    let envelope: Envelope<'_> = serde_json::from_slice(bytes).map_err(|e| match e.classify() {
+        Category::Data => not_an_object(),
+        _ => MizanError::bad_request(format!("Request body is not valid JSON: {e}")),
+    })?;
+    let name = match envelope
+        .name
+        .map(|raw| serde_json::from_str::<Option<String>>(raw.get()))
+    {
+        Some(Ok(Some(name))) if !name.is_empty() => name,
+        None | Some(Ok(_)) => {
             return Err(MizanError::bad_request(
                 "`fn` is missing: name the function to call",
             ));
         }
-        Some(_) => return Err(MizanError::bad_request("`fn` must be a string")),
+        Some(Err(_)) => return Err(MizanError::bad_request("`fn` must be a string")),
     };
-    let args = match obj.remove("args") {
-        None | Some(Value::Null) => Map::new(),
-        Some(Value::Object(args)) => args,
-        Some(_) => return Err(MizanError::bad_request("`args` must be a JSON object")),
+    let args = match envelope.args {
+        Some(raw) => CallArgs::from_json_object(raw)?,
+        None => CallArgs::default(),
     };
     Ok((name, args))
+}
+
+fn not_an_object() -> MizanError {
+    MizanError::bad_request(
+        "Request body must be a JSON object: {\"fn\": \"<name>\", \"args\": {...}}",
+    )
 }
 
 fn multipart_boundary(headers: &HeaderMap) -> Option<String> {
@@ -84,7 +106,7 @@ fn multipart_boundary(headers: &HeaderMap) -> Option<String> {
     Some(multer::parse_boundary(ct).unwrap_or_default())
 }
 
-type Parsed = (String, Map<String, Value>, BTreeMap<String, Upload>);
+type Parsed = (String, CallArgs, BTreeMap<String, Upload>);
 
 async fn parse_multipart(
     bytes: Bytes,

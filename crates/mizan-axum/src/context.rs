@@ -8,9 +8,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::Response;
 use mizan_core::cache::CACHE_HEADER;
 use mizan_core::{ContextParams, MizanError, Server, Transport};
-use serde_json::Value;
 
-use crate::response::{error_response, json};
+use crate::response::{error_response, json_text};
 
 pub(crate) async fn context(
     State(server): State<Server>,
@@ -36,7 +35,7 @@ async fn run(
     let fetched = server
         .fetch_context_cached(req, name, ContextParams::Query(query))
         .await?;
-    let mut resp = json(StatusCode::OK, &Value::Object(fetched.bundle));
+    let mut resp = json_text(StatusCode::OK, fetched.bundle.as_str().to_owned());
     if let Some(status) = fetched.cache {
         resp.headers_mut()
             .insert(CACHE_HEADER, HeaderValue::from_static(status.as_str()));

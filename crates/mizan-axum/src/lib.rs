@@ -34,7 +34,10 @@ pub fn routes<S: Clone + Send + Sync + 'static>(server: Server) -> Router<S> {
     let mut api = api_routes(&mount);
     if !mount.is_empty() {
         // The catch-all is scoped to the mount, so it never shadows app routes.
-        api = api.route(&format!("{mount}/{{*rest}}"), any(response::unknown_endpoint));
+        api = api.route(
+            &format!("{mount}/{{*rest}}"),
+            any(response::unknown_endpoint),
+        );
     }
     // Registered at their full paths rather than nested: one routing pass
     // per request instead of a prefix strip and a second lookup.

@@ -13,7 +13,12 @@ pub(crate) const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
 
 /// A JSON response with sorted keys and `Cache-Control: no-store`.
 pub(crate) fn json(status: StatusCode, body: &Value) -> Response {
-    let mut resp = Response::new(Body::from(canonical_json(body)));
+    json_text(status, canonical_json(body))
+}
+
+/// A response whose body is canonical JSON text already.
+pub(crate) fn json_text(status: StatusCode, body: impl Into<Body>) -> Response {
+    let mut resp = Response::new(body.into());
     *resp.status_mut() = status;
     let headers = resp.headers_mut();
     headers.insert(

@@ -4,24 +4,107 @@
 use std::collections::BTreeMap;
 
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::error::{FieldErrors, MizanError};
 use crate::request::Upload;
 
+/// One argument as it arrived: a parsed value, or the raw JSON text of it
+/// (HTTP bodies are not parsed into a tree before each argument is decoded
+/// into its declared type).
+#[derive(Debug, Clone)]
+pub enum ArgValue {
+    /// A parsed JSON value (query strings, WebSocket, IPC).
+    Value(Value),
+    /// The argument's JSON text, already validated by the parser.
+    Raw(Box<RawValue>),
+}
+
+impl ArgValue {
+    /// The value as a JSON tree.
+    pub fn to_value(&self) -> Value {
+        match self {
+            Self::Value(v) => v.clone(),
+            Self::Raw(raw) => serde_json::from_str(raw.get()).unwrap_or(Value::Null),
+        }
+    }
+
+    fn decode<T: DeserializeOwned>(self) -> Result<T, serde_json::Error> {
+        match self {
+            Self::Value(v) => serde_json::from_value(v),
+            Self::Raw(raw) => serde_json::from_str(raw.get()),
+        }
+    }
+}
+
+/// The arguments of a call as sent: name → value.
+#[derive(Debug, Clone, Default)]
+pub struct CallArgs {
+    entries: BTreeMap<String, ArgValue>,
+}
+
+impl CallArgs {
+    /// Parses the JSON text of an `args` object without building a tree:
+    /// each argument keeps its raw text until it is decoded into its type.
+    /// `null` is the same as `{}`.
+    pub fn from_json_object(raw: &RawValue) -> Result<Self, MizanError> {
+        if raw.get().trim() == "null" {
+            return Ok(Self::default());
+        }
+        let entries: BTreeMap<String, Box<RawValue>> = serde_json::from_str(raw.get())
+            .map_err(|_| MizanError::bad_request("`args` must be a JSON object"))?;
+        Ok(Self {
+            entries: entries
+                .into_iter()
+                .map(|(k, v)| (k, ArgValue::Raw(v)))
+                .collect(),
+        })
+    }
+
+    /// The arguments as parsed JSON values (for auto-scoping).
+    pub fn to_value_map(&self) -> Map<String, Value> {
+        self.entries
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_value()))
+            .collect()
+    }
+
+    /// Number of arguments.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when there are no arguments.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+impl From<Map<String, Value>> for CallArgs {
+    fn from(map: Map<String, Value>) -> Self {
+        Self {
+            entries: map
+                .into_iter()
+                .map(|(k, v)| (k, ArgValue::Value(v)))
+                .collect(),
+        }
+    }
+}
+
 /// The arguments of one call, consumed parameter by parameter.
 #[derive(Debug, Default)]
 pub struct Args {
-    values: Map<String, Value>,
+    values: BTreeMap<String, ArgValue>,
     uploads: BTreeMap<String, Upload>,
     errors: FieldErrors,
 }
 
 impl Args {
-    /// Arguments from a JSON object.
-    pub fn new(values: Map<String, Value>) -> Self {
+    /// Arguments from a JSON object or [`CallArgs`].
+    pub fn new(values: impl Into<CallArgs>) -> Self {
         Self {
-            values,
+            values: values.into().entries,
             uploads: BTreeMap::new(),
             errors: FieldErrors::new(),
         }
@@ -34,11 +117,6 @@ impl Args {
         self
     }
 
-    /// The raw JSON values (as sent).
-    pub fn values(&self) -> &Map<String, Value> {
-        &self.values
-    }
-
     fn fail(&mut self, name: &str, message: String) {
         self.errors
             .entry(name.to_owned())
@@ -46,8 +124,8 @@ impl Args {
             .push(message);
     }
 
-    fn decode<T: DeserializeOwned>(&mut self, name: &str, value: Value) -> Option<T> {
-        match serde_json::from_value(value) {
+    fn decode<T: DeserializeOwned>(&mut self, name: &str, value: ArgValue) -> Option<T> {
+        match value.decode() {
             Ok(v) => Some(v),
             Err(err) => {
                 self.fail(name, describe_serde_error(&err));

@@ -7,6 +7,7 @@ use serde_json::json;
 use crate::args::Args;
 use crate::error::MizanError;
 use crate::function::{Auth, FunctionDef, Signature};
+use crate::json::JsonText;
 use crate::mwt::{MwtConfig, MwtSubject};
 use crate::request::Request;
 use crate::server::unix_now;
@@ -55,7 +56,9 @@ pub fn mwt_obtain() -> FunctionDef {
                     .with_superuser(identity.is_superuser())
                     .with_perms(identity.permissions());
                 let token = config.mint(&subject, unix_now());
-                Ok(json!({ "expires_in": config.ttl().as_secs(), "token": token }))
+                Ok(JsonText::from_value(
+                    &json!({ "expires_in": config.ttl().as_secs(), "token": token }),
+                ))
             })
         }),
     );

@@ -13,6 +13,7 @@ use serde_json::Value;
 use crate::args::Args;
 use crate::error::MizanError;
 use crate::identity::Identity;
+use crate::json::JsonText;
 use crate::request::{Request, ViewResponse};
 use crate::shape::{Shape, TypeSet};
 
@@ -21,7 +22,7 @@ pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
 /// Runs a data function: request + arguments → JSON result.
 pub type DataHandler =
-    Arc<dyn Fn(Request, Args) -> BoxFuture<Result<Value, MizanError>> + Send + Sync>;
+    Arc<dyn Fn(Request, Args) -> BoxFuture<Result<JsonText, MizanError>> + Send + Sync>;
 
 /// Runs a view-path function: request + arguments → raw response.
 pub type ViewHandler =

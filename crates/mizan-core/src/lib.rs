@@ -15,6 +15,7 @@ pub mod function;
 pub mod identity;
 pub mod invalidation;
 pub mod ir;
+pub mod json;
 pub mod manifest;
 pub mod merge;
 pub mod mwt;
@@ -31,6 +32,7 @@ pub use function::{
 };
 pub use identity::{Identity, IdentitySource};
 pub use invalidation::Target;
+pub use json::JsonText;
 pub use registry::{Registry, RegistryBuilder, RegistryError};
 pub use request::{AppState, IntoViewResult, Request, Transport, Upload, ViewResponse};
 pub use server::{CallOutcome, ContextFetch, ContextParams, CsrfConfig, Server, ServerBuilder};
@@ -50,10 +52,9 @@ pub mod __private {
 
     use crate::error::MizanError;
 
-    /// Serializes a function's output to JSON (maps come out key-sorted).
-    pub fn to_json<T: Serialize>(value: &T) -> Result<serde_json::Value, MizanError> {
-        serde_json::to_value(value)
-            .map_err(|e| MizanError::internal(format!("cannot serialize the result: {e}")))
+    /// Serializes a function's output as canonical JSON.
+    pub fn to_json<T: Serialize>(value: &T) -> Result<crate::JsonText, MizanError> {
+        crate::JsonText::from_serialize(value)
     }
 
     /// A JSON literal for a parameter default, from its Rust value.

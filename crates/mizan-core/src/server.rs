@@ -13,12 +13,14 @@ use futures_util::future::join_all;
 use http::HeaderMap;
 use serde_json::{Map, Value};
 
-use crate::args::Args;
+use crate::args::{Args, CallArgs};
 use crate::cache::{BackendError, CacheStatus, OriginCache};
+use crate::canonical::write_canonical_json;
 use crate::error::{FieldErrors, MizanError};
 use crate::function::{Body, BoxFuture, FnTransport};
 use crate::identity::{Identity, IdentitySource};
 use crate::invalidation::{Target, format_header};
+use crate::json::JsonText;
 use crate::mwt::MwtConfig;
 use crate::registry::{Context, Function, Registry};
 use crate::request::{AppState, Request, Transport, Upload, ViewResponse};
@@ -62,8 +64,8 @@ impl Default for CsrfConfig {
 /// The result of a successful `/call/`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallOutcome {
-    /// The function's output.
-    pub result: Value,
+    /// The function's output, as canonical JSON.
+    pub result: JsonText,
     /// Invalidation targets, in declaration order.
     pub invalidate: Vec<Target>,
     /// Merge entries.
@@ -81,8 +83,29 @@ impl CallOutcome {
         if !self.merge.is_empty() {
             obj.insert("merge".into(), Value::Array(self.merge.clone()));
         }
-        obj.insert("result".into(), self.result.clone());
+        obj.insert("result".into(), self.result.to_value());
         Value::Object(obj)
+    }
+
+    /// The response body as canonical JSON text, written without building a
+    /// tree around the result.
+    pub fn to_text(&self) -> String {
+        let mut out = String::from("{\"invalidate\":[");
+        for (i, target) in self.invalidate.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            write_canonical_json(&target.to_json(), &mut out);
+        }
+        out.push(']');
+        if !self.merge.is_empty() {
+            out.push_str(",\"merge\":");
+            write_canonical_json(&Value::Array(self.merge.clone()), &mut out);
+        }
+        out.push_str(",\"result\":");
+        out.push_str(self.result.as_str());
+        out.push('}');
+        out
     }
     /// The `X-Mizan-Invalidate` value, when there is anything to invalidate.
     pub fn invalidate_header(&self) -> Option<String> {
@@ -93,8 +116,9 @@ impl CallOutcome {
 /// A fetched context bundle and what the origin cache did for it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContextFetch {
-    /// One key per member function (PROTOCOL.md §1.3).
-    pub bundle: Map<String, Value>,
+    /// The bundle object, one key per member function (PROTOCOL.md §1.3),
+    /// as canonical JSON.
+    pub bundle: JsonText,
     /// `HIT`, `MISS` or `BYPASS`; `None` when the server has no origin cache.
     pub cache: Option<CacheStatus>,
 }
@@ -485,9 +509,10 @@ impl Server {
         &self,
         req: Request,
         name: &str,
-        args: Map<String, Value>,
+        args: impl Into<CallArgs>,
         uploads: BTreeMap<String, Upload>,
     ) -> Result<CallOutcome, MizanError> {
+        let args = args.into();
         let func = self.callable(name, req.transport())?;
         func.def.auth.check(req.identity(), name)?;
         let Body::Data(handler) = &func.def.body else {
@@ -495,7 +520,7 @@ impl Server {
                 "`{name}` has no data handler"
             )));
         };
-        let sent = func.is_mutation().then(|| args.clone());
+        let sent = func.is_mutation().then(|| args.to_value_map());
         let result = guard(name, handler(req, Args::new(args).with_uploads(uploads))).await?;
         let sent = sent.unwrap_or_default();
         let invalidate = self.targets(func, &sent);
@@ -516,7 +541,7 @@ impl Server {
         }
         self.purge_after_mutation(name, &purged).await;
         let merge = match merge_scope {
-            Some((spec, params)) => vec![spec.entry(params, result.clone())],
+            Some((spec, params)) => vec![spec.entry(params, result.to_value())],
             None => Vec::new(),
         };
         self.notify(name, &invalidate);
@@ -564,7 +589,11 @@ impl Server {
         name: &str,
         params: ContextParams,
     ) -> Result<Map<String, Value>, MizanError> {
-        Ok(self.fetch_context_cached(req, name, params).await?.bundle)
+        Ok(self
+            .fetch_context_cached(req, name, params)
+            .await?
+            .bundle
+            .to_map())
     }
 
     /// [`fetch_context`](Self::fetch_context) through the origin cache, when
@@ -613,7 +642,7 @@ impl Server {
         req: Request,
         name: &str,
         values: Map<String, Value>,
-    ) -> BoxFuture<Result<Map<String, Value>, MizanError>> {
+    ) -> BoxFuture<Result<JsonText, MizanError>> {
         let server = self.clone();
         let name = name.to_owned();
         Box::pin(async move {
@@ -647,12 +676,12 @@ impl Server {
                     }
                 });
             let results = join_all(runs).await;
-            let mut bundle = Map::new();
-            // `bundle` is sorted by name, so the first error is the first by name.
-            for (member, result) in ctx.bundle.iter().zip(results) {
-                bundle.insert(member.clone(), result?);
-            }
-            Ok(bundle)
+            // `bundle` is sorted by name, so the first error is the first by
+            // name, and the members are written in canonical key order.
+            let members = results.into_iter().collect::<Result<Vec<_>, _>>()?;
+            Ok(JsonText::object(
+                ctx.bundle.iter().map(String::as_str).zip(members.iter()),
+            ))
         })
     }
 

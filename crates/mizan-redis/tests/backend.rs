@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use mizan_core::cache::{CacheBackend, CacheStatus, OriginCache};
 use mizan_core::registry::Context;
-use mizan_core::{CachePolicy, MizanError, Target};
+use mizan_core::{CachePolicy, JsonText, MizanError, Target};
 use mizan_redis::RedisBackend;
 use mizan_redis::testing::RedisServer;
 use serde_json::{Map, Value, json};
@@ -54,11 +54,15 @@ async fn fetch(
             &context("user"),
             &object(json!({"user_id": id})),
             user,
-            async move { Ok::<_, MizanError>(object(json!({"v": db.load(Ordering::SeqCst)}))) },
+            async move {
+                Ok::<_, MizanError>(JsonText::from_value(
+                    &json!({"v": db.load(Ordering::SeqCst)}),
+                ))
+            },
         )
         .await
         .expect("a fetch never fails because of the cache");
-    (bundle["v"].clone(), status)
+    (bundle.to_value()["v"].clone(), status)
 }
 
 fn scoped(id: u64) -> Target {
@@ -281,7 +285,7 @@ async fn racing_fetches_and_purges_leave_no_stale_entry() {
                                 let v = db[id as usize].load(Ordering::SeqCst);
                                 // Widen the window between reading and storing.
                                 tokio::time::sleep(Duration::from_millis(v % 3)).await;
-                                Ok::<_, MizanError>(object(json!({"v": v})))
+                                Ok::<_, MizanError>(JsonText::from_value(&json!({"v": v})))
                             },
                         )
                         .await
@@ -297,17 +301,24 @@ async fn racing_fetches_and_purges_leave_no_stale_entry() {
         for id in 0..4u64 {
             let latest = db[id as usize].load(Ordering::SeqCst);
             for user in [None, Some("1"), Some("2")] {
-                let (bundle, _) = cache
-                    .fetch(
-                        SECRET,
-                        &context("user"),
-                        &object(json!({"user_id": id})),
-                        user,
-                        async move { Ok::<_, MizanError>(object(json!({"v": latest}))) },
-                    )
-                    .await
-                    .expect("fetch");
-                assert_eq!(bundle["v"], json!(latest), "user_id={id} as {user:?}");
+                let (bundle, _) =
+                    cache
+                        .fetch(
+                            SECRET,
+                            &context("user"),
+                            &object(json!({"user_id": id})),
+                            user,
+                            async move {
+                                Ok::<_, MizanError>(JsonText::from_value(&json!({"v": latest})))
+                            },
+                        )
+                        .await
+                        .expect("fetch");
+                assert_eq!(
+                    bundle.to_value()["v"],
+                    json!(latest),
+                    "user_id={id} as {user:?}"
+                );
             }
         }
     }

@@ -300,7 +300,7 @@ async fn wrong_method_message_names_the_full_path() {
 }
 
 #[tokio::test]
-async fn deeply_nested_json_is_bad_request_not_a_crash() {
+async fn deeply_nested_json_is_an_envelope_not_a_crash() {
     let fx = start().await;
     let deep = "[".repeat(100_000);
     fx.post_raw(deep).await.expect_error(400, "BAD_REQUEST");
@@ -309,7 +309,21 @@ async fn deeply_nested_json_is_bad_request_not_a_crash() {
         "[".repeat(100_000),
         "]".repeat(100_000)
     );
-    fx.post_raw(nested_args)
+    // Valid JSON whose argument is not the declared string: the argument is
+    // decoded straight into its type, so this is the argument's error.
+    let reply = fx.post_raw(nested_args).await;
+    reply.expect_error(422, "VALIDATION_ERROR");
+    assert!(reply.body.contains("\"text\""), "{reply:?}");
+    let deep_unknown = format!(
+        r#"{{"fn": "echo", "args": {{"text": "x", "deep": {}1{}}}}}"#,
+        "{\"a\":".repeat(100_000),
+        "}".repeat(100_000)
+    );
+    fx.post_raw(deep_unknown)
+        .await
+        .expect_error(422, "VALIDATION_ERROR");
+    let positional = r#"["echo", {"text": "x"}]"#;
+    fx.post_raw(positional)
         .await
         .expect_error(400, "BAD_REQUEST");
     let after = fx.call("echo", json!({"text": "alive"})).await;

@@ -44,10 +44,10 @@ use serde_json::{Map, Value};
 pub use backend::{BackendError, CacheBackend};
 pub use memory::MemoryBackend;
 
-use crate::canonical::canonical_json;
 use crate::error::MizanError;
 use crate::function::{BoxFuture, CachePolicy};
 use crate::invalidation::Target;
+use crate::json::JsonText;
 use crate::registry::Context;
 use flight::Flights;
 use generation::{MAX_KEYED_PARAMS, entry_key, lookup_keys, scope_key, user_key};
@@ -120,7 +120,7 @@ fn add(counter: &AtomicU64, n: u64) {
     counter.fetch_add(n, Ordering::Relaxed);
 }
 
-type Shared = Result<Arc<Map<String, Value>>, MizanError>;
+type Shared = Result<JsonText, MizanError>;
 
 struct State {
     counters: Counters,
@@ -278,9 +278,9 @@ impl OriginCache {
         values: &Map<String, Value>,
         user: Option<&str>,
         run: F,
-    ) -> Result<(Map<String, Value>, CacheStatus), MizanError>
+    ) -> Result<(JsonText, CacheStatus), MizanError>
     where
-        F: Future<Output = Result<Map<String, Value>, MizanError>> + Send + 'static,
+        F: Future<Output = Result<JsonText, MizanError>> + Send + 'static,
     {
         let counters = &self.state.counters;
         let ttl = match self.ttl_for(ctx.cache) {
@@ -306,17 +306,19 @@ impl OriginCache {
             add(&counters.misses, 1);
             let flight_key = format!("{pinned}:uncached");
             let bundle = self.state.flights.run(flight_key, shared(run)).await?;
-            return Ok((unshare(bundle), CacheStatus::Miss));
+            return Ok((bundle, CacheStatus::Miss));
         };
         let key = entry_key(&self.namespace, &pinned, &generations);
         let store = match self
             .attempt("get", &ctx.name, self.backend.get(key.clone()))
             .await
         {
-            Ok(Some(bytes)) => match serde_json::from_slice::<Value>(&bytes) {
-                Ok(Value::Object(bundle)) => {
+            // Entries are this server's own canonical text under an HMAC key:
+            // served as they are, with no parse.
+            Ok(Some(bytes)) => match std::str::from_utf8(&bytes) {
+                Ok(text) if text.starts_with('{') => {
                     add(&counters.hits, 1);
-                    return Ok((bundle, CacheStatus::Hit));
+                    return Ok((JsonText::from_canonical(text), CacheStatus::Hit));
                 }
                 _ => {
                     add(&counters.errors, 1);
@@ -333,23 +335,20 @@ impl OriginCache {
             let context = ctx.name.clone();
             let key = key.clone();
             async move {
-                let bundle = Value::Object(run.await?);
+                let bundle = run.await?;
                 if store {
-                    let bytes = Bytes::from(canonical_json(&bundle));
+                    let bytes = Bytes::copy_from_slice(bundle.as_str().as_bytes());
                     // Failure is counted and logged inside; the bundle is
                     // served either way.
                     let _ = cache
                         .attempt("set", &context, cache.backend.set(key, bytes, ttl))
                         .await;
                 }
-                match bundle {
-                    Value::Object(map) => Ok(Arc::new(map)),
-                    _ => Err(MizanError::internal("a context bundle is an object")),
-                }
+                Ok(bundle)
             }
         };
         let bundle = self.state.flights.run(key, work).await?;
-        Ok((unshare(bundle), CacheStatus::Miss))
+        Ok((bundle, CacheStatus::Miss))
     }
 
     /// Makes every cached bundle matched by these targets unreachable, for
@@ -401,13 +400,9 @@ impl OriginCache {
 
 async fn shared<F>(run: F) -> Shared
 where
-    F: Future<Output = Result<Map<String, Value>, MizanError>> + Send + 'static,
+    F: Future<Output = Result<JsonText, MizanError>> + Send + 'static,
 {
-    run.await.map(Arc::new)
-}
-
-fn unshare(bundle: Arc<Map<String, Value>>) -> Map<String, Value> {
-    Arc::try_unwrap(bundle).unwrap_or_else(|shared| (*shared).clone())
+    run.await
 }
 
 #[cfg(test)]

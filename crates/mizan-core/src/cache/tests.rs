@@ -48,12 +48,14 @@ impl Source {
     fn runs(&self) -> usize {
         self.runs.load(Ordering::SeqCst)
     }
-    fn run(&self) -> impl Future<Output = Result<Map<String, Value>, MizanError>> + Send + 'static {
+    fn run(&self) -> impl Future<Output = Result<JsonText, MizanError>> + Send + 'static {
         let value = self.value.clone();
         let runs = self.runs.clone();
         async move {
             runs.fetch_add(1, Ordering::SeqCst);
-            Ok(object(json!({"v": value.load(Ordering::SeqCst)})))
+            Ok(JsonText::from_value(
+                &json!({"v": value.load(Ordering::SeqCst)}),
+            ))
         }
     }
 }
@@ -69,7 +71,7 @@ async fn fetch(
         .fetch(SECRET, ctx, &object(params), user, source.run())
         .await
         .expect("the fetch succeeds");
-    (bundle["v"].clone(), status)
+    (bundle.to_value()["v"].clone(), status)
 }
 
 fn scoped(context: &str, params: Value) -> Target {
@@ -308,7 +310,7 @@ async fn a_put_computed_before_a_purge_is_never_found_after_it() {
         let ctx = ctx.clone();
         tokio::spawn(async move {
             let run = async move {
-                let stale = object(json!({"v": "old"}));
+                let stale = JsonText::from_value(&json!({"v": "old"}));
                 let _ = wait.await;
                 Ok(stale)
             };
@@ -324,15 +326,15 @@ async fn a_put_computed_before_a_purge_is_never_found_after_it() {
         .expect("purge");
     let _ = release.send(());
     let (stale, _) = slow.await.expect("no panic").expect("fetch");
-    assert_eq!(stale["v"], json!("old"));
+    assert_eq!(stale.to_value()["v"], json!("old"));
     let (fresh, status) = cache
         .fetch(SECRET, &ctx, &object(json!({"user_id": 1})), None, async {
-            Ok(object(json!({"v": "new"})))
+            Ok(JsonText::from_value(&json!({"v": "new"})))
         })
         .await
         .expect("fetch");
     assert_eq!(
-        (fresh["v"].clone(), status),
+        (fresh.to_value()["v"].clone(), status),
         (json!("new"), CacheStatus::Miss)
     );
 }
@@ -351,7 +353,7 @@ async fn concurrent_cold_fetches_run_the_context_once() {
                 let run = async move {
                     runs.fetch_add(1, Ordering::SeqCst);
                     tokio::time::sleep(Duration::from_millis(50)).await;
-                    Ok(object(json!({"v": 1})))
+                    Ok(JsonText::from_value(&json!({"v": 1})))
                 };
                 cache.fetch(SECRET, &ctx, &Map::new(), None, run).await
             })
@@ -359,7 +361,10 @@ async fn concurrent_cold_fetches_run_the_context_once() {
         .collect();
     for task in tasks {
         let (bundle, status) = task.await.expect("no panic").expect("fetch");
-        assert_eq!((bundle["v"].clone(), status), (json!(1), CacheStatus::Miss));
+        assert_eq!(
+            (bundle.to_value()["v"].clone(), status),
+            (json!(1), CacheStatus::Miss)
+        );
     }
     assert_eq!(runs.load(Ordering::SeqCst), 1);
 }
