@@ -42,6 +42,8 @@ export async function startServer(bin, addrVar, env = {}) {
   });
   const exited = new Promise((done) => child.once('exit', done));
   const addr = await new Promise((done, fail) => {
+    const timer = setTimeout(() => fail(new Error(`${bin} did not print "listening on" within 30 s:\n${stderr}`)), 30_000);
+    timer.unref();
     child.once('error', fail);
     child.once('exit', (code) => fail(new Error(`${bin} exited (${code}) before listening:\n${stderr}`)));
     createInterface({ input: child.stdout }).on('line', (line) => {
@@ -55,7 +57,10 @@ export async function startServer(bin, addrVar, env = {}) {
     stderr: () => stderr,
     async stop() {
       child.kill();
+      // A server that ignores SIGTERM must not hang the suite.
+      const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
       await exited;
+      clearTimeout(force);
     },
   };
 }
@@ -94,7 +99,12 @@ export async function staticWithApi(root, api) {
   const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
   return {
     url: `http://127.0.0.1:${port}`,
-    stop: () => new Promise((done) => server.close(() => done(undefined))),
+    stop: () =>
+      new Promise((done) => {
+        server.close(() => done(undefined));
+        // Keep-alive sockets of the browser's pool would hold close() open.
+        server.closeAllConnections();
+      }),
   };
 }
 
