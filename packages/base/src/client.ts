@@ -263,9 +263,18 @@ export class MizanClient {
   }
 
   private flush(): void {
-    const targets = this.pending;
+    // Grouped by context, so that each instance is checked only against the
+    // targets naming its context: one pass over the instances per batch.
+    const byContext = new Map<string, InvalidateTarget[]>();
+    for (const target of this.pending) {
+      const name = targetContext(target);
+      const group = byContext.get(name);
+      if (group) group.push(target);
+      else byContext.set(name, [target]);
+    }
     this.pending = [];
-    const hit = (name: string, params: Record<string, unknown>) => targets.some((t) => targetHits(t, name, params));
+    const hit = (name: string, params: Record<string, unknown>) =>
+      byContext.get(name)?.some((t) => targetHits(t, name, params)) ?? false;
     // A fetch already in flight may predate the change: later callers must not join it.
     for (const [key, entry] of this.inflight) if (hit(entry.name, entry.params)) this.inflight.delete(key);
     for (const instance of this.instances.values()) if (hit(instance.name, instance.params)) instance.invalidate();
