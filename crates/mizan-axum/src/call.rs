@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use bytes::Bytes;
-use mizan_core::args::CallArgs;
+use mizan_core::args::{CallArgs, RawArgs};
 use mizan_core::invalidation::INVALIDATE_HEADER;
 use mizan_core::{MizanError, Server, Transport, Upload};
 use serde::Deserialize;
@@ -54,8 +54,8 @@ async fn run(server: &Server, headers: HeaderMap, body: Body) -> Result<Response
 struct Envelope<'a> {
     #[serde(rename = "fn", borrow, default)]
     name: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    args: Option<&'a RawValue>,
+    #[serde(default)]
+    args: Option<RawArgs>,
 }
 
 /// Parses `{"fn": "...", "args": {...}}`.
@@ -85,8 +85,11 @@ pub(crate) fn parse_envelope(bytes: &[u8]) -> Result<(String, CallArgs), MizanEr
         Some(Err(_)) => return Err(MizanError::bad_request("`fn` must be a string")),
     };
     let args = match envelope.args {
-        Some(raw) => CallArgs::from_json_object(raw)?,
+        Some(RawArgs::Object(args)) => args,
         None => CallArgs::default(),
+        Some(RawArgs::NotAnObject) => {
+            return Err(MizanError::bad_request("`args` must be a JSON object"));
+        }
     };
     Ok((name, args))
 }
@@ -98,8 +101,9 @@ fn not_an_object() -> MizanError {
 }
 
 fn multipart_boundary(headers: &HeaderMap) -> Option<String> {
+    const MULTIPART: &str = "multipart/form-data";
     let ct = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
-    if !ct.to_ascii_lowercase().starts_with("multipart/form-data") {
+    if !ct.get(..MULTIPART.len())?.eq_ignore_ascii_case(MULTIPART) {
         return None;
     }
     // A multipart body without a boundary is answered by multer's error below.

@@ -45,23 +45,6 @@ pub struct CallArgs {
 }
 
 impl CallArgs {
-    /// Parses the JSON text of an `args` object without building a tree:
-    /// each argument keeps its raw text until it is decoded into its type.
-    /// `null` is the same as `{}`.
-    pub fn from_json_object(raw: &RawValue) -> Result<Self, MizanError> {
-        if raw.get().trim() == "null" {
-            return Ok(Self::default());
-        }
-        let entries: BTreeMap<String, Box<RawValue>> = serde_json::from_str(raw.get())
-            .map_err(|_| MizanError::bad_request("`args` must be a JSON object"))?;
-        Ok(Self {
-            entries: entries
-                .into_iter()
-                .map(|(k, v)| (k, ArgValue::Raw(v)))
-                .collect(),
-        })
-    }
-
     /// The arguments as parsed JSON values (for auto-scoping).
     pub fn to_value_map(&self) -> Map<String, Value> {
         self.entries
@@ -78,6 +61,65 @@ impl CallArgs {
     /// True when there are no arguments.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+}
+
+/// `args` as found in a call envelope, read in the same pass as the rest of
+/// the body: each argument keeps its raw text.
+#[derive(Debug)]
+pub enum RawArgs {
+    /// An object: the arguments.
+    Object(CallArgs),
+    /// Any other JSON value (the caller answers `BAD_REQUEST`).
+    NotAnObject,
+}
+
+impl<'de> serde::Deserialize<'de> for RawArgs {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(RawArgsVisitor)
+    }
+}
+
+struct RawArgsVisitor;
+
+impl<'de> serde::de::Visitor<'de> for RawArgsVisitor {
+    type Value = RawArgs;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object of arguments")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<RawArgs, A::Error> {
+        let mut entries = BTreeMap::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let value: Box<RawValue> = map.next_value()?;
+            entries.insert(key, ArgValue::Raw(value));
+        }
+        Ok(RawArgs::Object(CallArgs { entries }))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<RawArgs, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(RawArgs::NotAnObject)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<RawArgs, E> {
+        Ok(RawArgs::NotAnObject)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<RawArgs, E> {
+        Ok(RawArgs::NotAnObject)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<RawArgs, E> {
+        Ok(RawArgs::NotAnObject)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<RawArgs, E> {
+        Ok(RawArgs::NotAnObject)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<RawArgs, E> {
+        Ok(RawArgs::NotAnObject)
+    }
+    fn visit_unit<E>(self) -> Result<RawArgs, E> {
+        Ok(RawArgs::Object(CallArgs::default()))
     }
 }
 
