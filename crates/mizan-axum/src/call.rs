@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use bytes::Bytes;
@@ -18,8 +18,11 @@ use serde_json::value::RawValue;
 use crate::body;
 use crate::response::{error_response, json_text};
 
-pub(crate) async fn call(State(server): State<Server>, headers: HeaderMap, body: Body) -> Response {
-    match run(&server, headers, body).await {
+pub(crate) async fn call(State(server): State<Server>, request: Request) -> Response {
+    // Taking the request whole moves its headers; the `HeaderMap` extractor
+    // would clone them.
+    let (parts, body) = request.into_parts();
+    match run(&server, parts.headers, body).await {
         Ok(resp) => resp,
         Err(err) => error_response(err, server.debug()),
     }

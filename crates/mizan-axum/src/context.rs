@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::Response;
 use mizan_core::cache::CACHE_HEADER;
@@ -14,10 +14,11 @@ use crate::response::{error_response, json_text};
 pub(crate) async fn context(
     State(server): State<Server>,
     Path(name): Path<String>,
-    uri: Uri,
-    headers: HeaderMap,
+    request: Request,
 ) -> Response {
-    match run(&server, &name, &uri, headers).await {
+    // Moved, not cloned as the `Uri` and `HeaderMap` extractors would.
+    let (parts, _) = request.into_parts();
+    match run(&server, &name, &parts.uri, parts.headers).await {
         Ok(resp) => resp,
         Err(err) => error_response(err, server.debug()),
     }
@@ -35,7 +36,7 @@ async fn run(
     let fetched = server
         .fetch_context_cached(req, name, ContextParams::Query(query))
         .await?;
-    let mut resp = json_text(StatusCode::OK, fetched.bundle.as_str().to_owned());
+    let mut resp = json_text(StatusCode::OK, fetched.bundle.into_string());
     if let Some(status) = fetched.cache {
         resp.headers_mut()
             .insert(CACHE_HEADER, HeaderValue::from_static(status.as_str()));

@@ -3,7 +3,6 @@
 //! path).
 
 use std::fmt;
-use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -11,24 +10,24 @@ use serde_json::{Map, Value};
 use crate::canonical::{canonical_json, to_canonical_string, write_json_string};
 use crate::error::MizanError;
 
-/// Canonical JSON text (PROTOCOL.md §5). Cheap to clone.
+/// Canonical JSON text (PROTOCOL.md §5).
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct JsonText(Arc<str>);
+pub struct JsonText(String);
 
 impl JsonText {
     /// Serializes `value` as canonical JSON.
     pub fn from_serialize<T: Serialize + ?Sized>(value: &T) -> Result<Self, MizanError> {
-        Ok(Self(to_canonical_string(value)?.into()))
+        Ok(Self(to_canonical_string(value)?))
     }
 
     /// Writes a parsed value as canonical JSON.
     pub fn from_value(value: &Value) -> Self {
-        Self(canonical_json(value).into())
+        Self(canonical_json(value))
     }
 
     /// Wraps text that is canonical JSON already (the caller guarantees it,
     /// e.g. an entry this server stored in its cache).
-    pub fn from_canonical(text: impl Into<Arc<str>>) -> Self {
+    pub fn from_canonical(text: impl Into<String>) -> Self {
         Self(text.into())
     }
 
@@ -44,12 +43,17 @@ impl JsonText {
             out.push_str(value.as_str());
         }
         out.push('}');
-        Self(out.into())
+        Self(out)
     }
 
     /// The text.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The text, owned.
+    pub fn into_string(self) -> String {
+        self.0
     }
 
     /// Parses the text back into a value.

@@ -90,7 +90,8 @@ impl CallOutcome {
     /// The response body as canonical JSON text, written without building a
     /// tree around the result.
     pub fn to_text(&self) -> String {
-        let mut out = String::from("{\"invalidate\":[");
+        let mut out = String::with_capacity(self.result.as_str().len() + 64);
+        out.push_str("{\"invalidate\":[");
         for (i, target) in self.invalidate.iter().enumerate() {
             if i > 0 {
                 out.push(',');
