@@ -23,10 +23,11 @@
 //!
 //! # Operating Redis for the cache
 //! - Generation counters carry a long TTL (twice the cache's safety net) and
-//!   must not be evicted before it: use `maxmemory-policy` `noeviction` or a
-//!   `volatile-*` policy. Entries always have a TTL, so `volatile-lru` evicts
-//!   entries only. (An evicted counter restarts at 0, and an entry stored
-//!   under an old value could become reachable again.)
+//!   must not be evicted before it: use `maxmemory-policy noeviction` for the
+//!   cache's Redis. Counters have a TTL, so `volatile-*` policies may evict
+//!   them as well as `allkeys-*` ones. (An evicted counter restarts at 0, and
+//!   an entry stored under an old value could become reachable again; see
+//!   `docs/cache.md`.)
 //! - If Redis loses its data (a restart without persistence, `FLUSHALL`), the
 //!   entries go with the counters, so nothing stale survives it.
 //!
