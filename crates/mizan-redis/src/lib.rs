@@ -23,11 +23,9 @@
 //!
 //! # Operating Redis for the cache
 //! - Generation counters carry a long TTL (twice the cache's safety net) and
-//!   must not be evicted before it: use `maxmemory-policy noeviction` for the
-//!   cache's Redis. Counters have a TTL, so `volatile-*` policies may evict
-//!   them as well as `allkeys-*` ones. (An evicted counter restarts at 0, and
-//!   an entry stored under an old value could become reachable again; see
-//!   `docs/cache.md`.)
+//!   may be evicted under any `maxmemory-policy`: a missing counter is created
+//!   at a random 48-bit value (on read and on purge), never back at a value a
+//!   live entry was stored under.
 //! - If Redis loses its data (a restart without persistence, `FLUSHALL`), the
 //!   entries go with the counters, so nothing stale survives it.
 //!
@@ -104,6 +102,22 @@ fn backend_error(err: redis::RedisError) -> BackendError {
     BackendError::new(format!("redis: {err}"))
 }
 
+/// A fresh random start for a counter: 48 random bits, so that increments
+/// never overflow Redis' signed 64-bit integers.
+fn birth_value() -> u64 {
+    let mut bytes = [0u8; 8];
+    if getrandom::fill(&mut bytes[..6]).is_err() {
+        // No OS randomness: the clock still makes a restart at an old value
+        // unlikely.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos() ^ (d.as_secs() as u32))
+            .unwrap_or(0);
+        bytes[..4].copy_from_slice(&nanos.to_le_bytes());
+    }
+    u64::from_le_bytes(bytes) | 1 << 47
+}
+
 /// `EX` takes whole seconds, at least one.
 fn whole_seconds(ttl: Duration) -> u64 {
     ttl.as_secs().max(1)
@@ -143,13 +157,17 @@ impl RedisBackend {
 }
 
 impl CacheBackend for RedisBackend {
-    fn generations(&self, keys: Vec<String>) -> BoxFuture<Result<Vec<u64>, BackendError>> {
+    fn generations(
+        &self,
+        keys: Vec<String>,
+        keep_for: Duration,
+    ) -> BoxFuture<Result<Vec<u64>, BackendError>> {
         let mut conn = self.connection.clone();
         Box::pin(async move {
             if keys.is_empty() {
                 return Ok(Vec::new());
             }
-            let values: Vec<Option<u64>> = redis::cmd("MGET")
+            let mut values: Vec<Option<u64>> = redis::cmd("MGET")
                 .arg(&keys)
                 .query_async(&mut conn)
                 .await
@@ -161,7 +179,37 @@ impl CacheBackend for RedisBackend {
                     values.len()
                 )));
             }
-            Ok(values.into_iter().map(Option::unwrap_or_default).collect())
+            let missing: Vec<usize> = (0..keys.len()).filter(|&i| values[i].is_none()).collect();
+            if !missing.is_empty() {
+                // A counter Redis lost (evicted, expired) must not restart at
+                // a value an entry still alive was stored under: it is born
+                // at a random value (SET NX keeps a concurrent birth).
+                let mut pipe = redis::pipe();
+                pipe.atomic();
+                for &i in &missing {
+                    pipe.cmd("SET")
+                        .arg(&keys[i])
+                        .arg(birth_value())
+                        .arg("NX")
+                        .arg("EX")
+                        .arg(whole_seconds(keep_for))
+                        .ignore();
+                    pipe.cmd("GET").arg(&keys[i]);
+                }
+                let born: Vec<Option<u64>> =
+                    pipe.query_async(&mut conn).await.map_err(backend_error)?;
+                for (&i, value) in missing.iter().zip(born) {
+                    values[i] = value;
+                }
+            }
+            values
+                .into_iter()
+                .map(|v| {
+                    v.ok_or_else(|| {
+                        BackendError::new("redis: a counter vanished while it was created")
+                    })
+                })
+                .collect()
         })
     }
 
@@ -171,6 +219,13 @@ impl CacheBackend for RedisBackend {
             let mut pipe = redis::pipe();
             pipe.atomic();
             for key in &keys {
+                // A purge of a counter Redis lost starts it at a random value
+                // too, never back at 1.
+                pipe.cmd("SET")
+                    .arg(key)
+                    .arg(birth_value())
+                    .arg("NX")
+                    .ignore();
                 pipe.cmd("INCR").arg(key).ignore();
                 pipe.cmd("EXPIRE")
                     .arg(key)

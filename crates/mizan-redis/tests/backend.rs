@@ -74,16 +74,28 @@ fn scoped(id: u64) -> Target {
 }
 
 #[tokio::test]
-async fn generations_read_zero_until_bumped_then_count_in_one_mget() {
+async fn missing_counters_are_born_random_then_count_bumps() {
     let redis = RedisServer::start();
     let b = backend(&redis);
     let keys = vec!["g:a".to_owned(), "g:b".to_owned(), "g:c".to_owned()];
-    assert_eq!(b.generations(keys.clone()).await, Ok(vec![0, 0, 0]));
+    let born = b.generations(keys.clone(), HOUR).await.expect("read");
+    assert!(
+        born.iter().all(|g| *g >= 1 << 47),
+        "born at a random 48-bit value: {born:?}"
+    );
+    assert_eq!(
+        b.generations(keys.clone(), HOUR).await,
+        Ok(born.clone()),
+        "stable once born"
+    );
     b.bump(vec!["g:a".into(), "g:c".into()], HOUR)
         .await
         .expect("bump");
     b.bump(vec!["g:c".into()], HOUR).await.expect("bump");
-    assert_eq!(b.generations(keys).await, Ok(vec![1, 0, 2]));
+    assert_eq!(
+        b.generations(keys, HOUR).await,
+        Ok(vec![born[0] + 1, born[1], born[2] + 2])
+    );
     let ttl: i64 = redis
         .command("TTL g:c")
         .trim_start_matches(':')
@@ -93,7 +105,28 @@ async fn generations_read_zero_until_bumped_then_count_in_one_mget() {
         (3590..=3600).contains(&ttl),
         "counters expire after keep_for: {ttl}"
     );
-    assert_eq!(b.generations(Vec::new()).await, Ok(Vec::new()));
+    assert_eq!(b.generations(Vec::new(), HOUR).await, Ok(Vec::new()));
+}
+
+#[tokio::test]
+async fn a_lost_counter_never_returns_to_a_value_it_held() {
+    let redis = RedisServer::start();
+    let b = backend(&redis);
+    let key = vec!["g:lost".to_owned()];
+    let first = b.generations(key.clone(), HOUR).await.expect("read")[0];
+    b.bump(key.clone(), HOUR).await.expect("bump");
+    // Evicted or expired under it: read back, it is a new random value.
+    redis.command("DEL g:lost");
+    let reborn = b.generations(key.clone(), HOUR).await.expect("read")[0];
+    assert!(reborn != first && reborn != first + 1, "{first} → {reborn}");
+    // Lost again, and a purge is the first to touch it: not back at 1.
+    redis.command("DEL g:lost");
+    b.bump(key.clone(), HOUR).await.expect("bump");
+    let bumped = b.generations(key, HOUR).await.expect("read")[0];
+    assert!(
+        bumped > 1 << 47,
+        "a purge of a lost counter starts it at random too: {bumped}"
+    );
 }
 
 #[tokio::test]

@@ -38,16 +38,22 @@ impl std::error::Error for BackendError {}
 /// trait stays object-safe (`Arc<dyn CacheBackend>`).
 ///
 /// Contract:
-/// - a generation counter that was never bumped reads `0`;
+/// - a counter never reads a value it held before it was lost: a store that
+///   can lose counters (evicted, expired, flushed) creates a missing counter
+///   at a fresh random value rather than `0`, on read and on bump; a store
+///   that cannot lose them may start every counter at `0`;
 /// - [`bump`](Self::bump) increments atomically (concurrent bumps are never
 ///   lost) and keeps each counter for at least `keep_for` after its last
-///   bump: a counter that vanished sooner could come back at a value some
-///   still-live entry was stored under;
-/// - counters must not be evicted under memory pressure (entries may be).
+///   bump or creation.
 pub trait CacheBackend: Send + Sync + 'static {
-    /// Reads these generation counters (missing = `0`), in order, in one
-    /// round trip (Redis: `MGET`).
-    fn generations(&self, keys: Vec<String>) -> BoxFuture<Result<Vec<u64>, BackendError>>;
+    /// Reads these generation counters, in order, in one round trip in the
+    /// steady state (Redis: `MGET`); missing counters are created as the
+    /// contract says, kept for `keep_for`.
+    fn generations(
+        &self,
+        keys: Vec<String>,
+        keep_for: Duration,
+    ) -> BoxFuture<Result<Vec<u64>, BackendError>>;
 
     /// Increments each counter by one, in one round trip (Redis: `INCR`s in
     /// a `MULTI`), keeping them for at least `keep_for`.

@@ -297,7 +297,8 @@ impl OriginCache {
             .attempt(
                 "read generations",
                 &ctx.name,
-                self.backend.generations(generation_keys),
+                self.backend
+                    .generations(generation_keys, self.keep_generations_for()),
             )
             .await;
         let Ok(generations) = generations else {

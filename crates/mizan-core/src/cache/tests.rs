@@ -387,7 +387,11 @@ impl Broken {
 }
 
 impl CacheBackend for Broken {
-    fn generations(&self, _: Vec<String>) -> BoxFuture<Result<Vec<u64>, BackendError>> {
+    fn generations(
+        &self,
+        _: Vec<String>,
+        _: Duration,
+    ) -> BoxFuture<Result<Vec<u64>, BackendError>> {
         self.fail()
     }
     fn bump(&self, _: Vec<String>, _: Duration) -> BoxFuture<Result<(), BackendError>> {
