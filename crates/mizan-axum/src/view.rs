@@ -41,11 +41,8 @@ async fn view(
 ) -> Response {
     match run(&server, path, &method, &uri, headers, body, name).await {
         Ok(resp) => resp,
-        Err(err) => {
-            let mut resp = error_response(err, server.debug());
-            resp.headers_mut().insert(header::CACHE_CONTROL, NO_STORE);
-            resp
-        }
+        // The envelope carries `Cache-Control: no-store` already.
+        Err(err) => error_response(err, server.debug()),
     }
 }
 

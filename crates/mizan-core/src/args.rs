@@ -45,10 +45,12 @@ pub struct CallArgs {
 }
 
 impl CallArgs {
-    /// The arguments as parsed JSON values (for auto-scoping).
-    pub fn to_value_map(&self) -> Map<String, Value> {
+    /// The arguments whose names `keep` accepts, as parsed JSON values (for
+    /// auto-scoping: only context parameters are parsed a second time).
+    pub fn values_where(&self, keep: impl Fn(&str) -> bool) -> Map<String, Value> {
         self.entries
             .iter()
+            .filter(|(k, _)| keep(k))
             .map(|(k, v)| (k.clone(), v.to_value()))
             .collect()
     }

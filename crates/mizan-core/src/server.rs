@@ -521,7 +521,9 @@ impl Server {
                 "`{name}` has no data handler"
             )));
         };
-        let sent = func.is_mutation().then(|| args.to_value_map());
+        let sent = func
+            .is_mutation()
+            .then(|| args.values_where(|name| self.scopes_by(func, name)));
         let result = guard(name, handler(req, Args::new(args).with_uploads(uploads))).await?;
         let sent = sent.unwrap_or_default();
         let invalidate = self.targets(func, &sent);
@@ -714,6 +716,17 @@ impl Server {
         } else {
             Err(MizanError::validation(missing))
         }
+    }
+
+    /// Whether argument `name` is a parameter of a context `func` invalidates
+    /// or merges into, i.e. whether it can scope a target.
+    fn scopes_by(&self, func: &Function, name: &str) -> bool {
+        func.affects
+            .iter()
+            .map(|t| t.context.as_str())
+            .chain(func.merge.as_ref().map(|m| m.context.as_str()))
+            .filter_map(|c| self.inner.registry.context(c))
+            .any(|ctx| ctx.param(name).is_some())
     }
 
     fn scope(&self, context: &str, sent: &Map<String, Value>) -> BTreeMap<String, Value> {
