@@ -1,31 +1,29 @@
 //! Serve Mizan over HTTP with [axum](https://docs.rs/axum): `/session/`,
-//! `/call/` (JSON and multipart), `/ctx/<name>/` and every view-path route,
-//! exactly as the wire protocol says.
+//! `/call/` (JSON and multipart), `/ctx/<name>/` and every view-path route.
 //!
 //! ```no_run
 //! # async fn run(server: mizan_core::Server) -> std::io::Result<()> {
-//! let app = mizan_axum::routes(server); // API under the server's mount (default /api/mizan) + view routes
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
-//! axum::serve(listener, app).await
+//! mizan_axum::serve(listener, server).await // API under /api/mizan + view routes
 //! # }
 //! ```
 //!
 //! The routers are ordinary `axum::Router`s: merge them into your app, nest
-//! [`api_router`] under any prefix, add layers and state as usual.
+//! [`api_router`] under any prefix, add layers and state as usual, then
+//! `mizan_axum::serve(listener, app)`.
+//!
+//! This crate holds no protocol rule. Its router only maps paths to the
+//! protocol's endpoints; each request is handed whole to
+//! [`Server::serve_http`], which answers with the response to send.
 
-mod body;
-mod call;
-mod context;
-mod response;
-mod session;
-mod view;
+mod endpoint;
 
 use axum::Router;
-use axum::routing::{any, get, post};
+use axum::routing::any;
 use mizan_core::Server;
-use mizan_core::function::Body;
+use mizan_core::server::HttpEndpoint;
 
-pub use response::error_response;
+pub use axum;
 
 /// The API endpoints mounted at the server's mount point (default
 /// `/api/mizan`), plus every view-path route at its own path.
@@ -36,7 +34,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>(server: Server) -> Router<S> {
         // The catch-all is scoped to the mount, so it never shadows app routes.
         api = api.route(
             &format!("{mount}/{{*rest}}"),
-            any(response::unknown_endpoint),
+            any(endpoint::fixed(HttpEndpoint::Unknown)),
         );
     }
     // Registered at their full paths rather than nested: one routing pass
@@ -54,32 +52,45 @@ fn api_routes(prefix: &str) -> Router<Server> {
     Router::new()
         .route(
             &format!("{prefix}/session/"),
-            get(session::session).fallback(response::method_not_allowed),
+            any(endpoint::fixed(HttpEndpoint::Session)),
         )
         .route(
             &format!("{prefix}/call/"),
-            post(call::call).fallback(response::method_not_allowed),
+            any(endpoint::fixed(HttpEndpoint::Call)),
         )
-        .route(
-            &format!("{prefix}/ctx/{{name}}/"),
-            get(context::context).fallback(response::method_not_allowed),
-        )
+        .route(&format!("{prefix}/ctx/{{name}}/"), any(endpoint::context))
 }
 
-/// Every view-path function at its route (PROTOCOL.md §3.4).
+/// Every view-path route (../shared/spec/PROTOCOL.md §3.4), each at its own
+/// path; the core picks the function by method.
 pub fn view_router<S: Clone + Send + Sync + 'static>(server: Server) -> Router<S> {
     let mut router: Router<Server> = Router::new();
-    for func in server.registry().functions() {
-        if let Body::View { route, methods, .. } = &func.def.body {
-            router = router.route(route, view::method_router(func.name(), methods));
-        }
+    for route in server.registry().view_routes() {
+        router = router.route(route, any(endpoint::view(route)));
     }
     router.with_state(server)
 }
 
-pub use axum;
+/// What [`serve`] can serve: a [`Server`] (its [`routes`]) or your own
+/// router.
+pub trait IntoApp {
+    /// The router to serve.
+    fn into_app(self) -> Router;
+}
 
-/// Serves [`routes`] on `listener` until the process ends.
-pub async fn serve(listener: tokio::net::TcpListener, server: Server) -> std::io::Result<()> {
-    axum::serve(listener, routes::<()>(server)).await
+impl IntoApp for Server {
+    fn into_app(self) -> Router {
+        routes(self)
+    }
+}
+
+impl IntoApp for Router {
+    fn into_app(self) -> Router {
+        self
+    }
+}
+
+/// Serves `app` on `listener` until the process ends.
+pub async fn serve(listener: tokio::net::TcpListener, app: impl IntoApp) -> std::io::Result<()> {
+    axum::serve(listener, app.into_app()).await
 }

@@ -5,9 +5,9 @@
 
 use std::time::Duration;
 
+use mizan::clock::unix_now;
 use mizan::mwt::{MwtConfig, MwtKey, MwtSubject};
 use mizan::prelude::*;
-use mizan::server::unix_now;
 use mizan::{Identity, Registry, Server};
 use serde_json::{Value, json};
 

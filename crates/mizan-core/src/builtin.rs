@@ -1,16 +1,14 @@
 //! Built-in server functions.
 
-use std::sync::Arc;
-
 use serde_json::json;
 
 use crate::args::Args;
+use crate::clock::unix_now;
 use crate::error::MizanError;
-use crate::function::{Auth, FunctionDef, Signature};
+use crate::function::{Auth, FunctionDef, Handler, Signature};
 use crate::json::JsonText;
 use crate::mwt::{MwtConfig, MwtSubject};
 use crate::request::Request;
-use crate::server::unix_now;
 use crate::shape::{Field, Shape, TypeDef, TypeSet};
 
 /// Wire name of the MWT exchange.
@@ -44,22 +42,20 @@ pub fn mwt_obtain() -> FunctionDef {
     let mut def = FunctionDef::new(
         MWT_OBTAIN,
         mwt_obtain_signature,
-        Arc::new(|req: Request, mut args: Args| {
-            Box::pin(async move {
-                args.finish()?;
-                let identity = req.require_identity()?;
-                let config = req.service::<MwtConfig>().ok_or_else(|| {
-                    MizanError::internal("mwt_obtain is registered but MWT is not configured")
-                })?;
-                let subject = MwtSubject::new(identity.id())
-                    .with_staff(identity.is_staff())
-                    .with_superuser(identity.is_superuser())
-                    .with_perms(identity.permissions());
-                let token = config.mint(&subject, unix_now());
-                Ok(JsonText::from_value(
-                    &json!({ "expires_in": config.ttl().as_secs(), "token": token }),
-                ))
-            })
+        Handler::data(|req: Request, mut args: Args| async move {
+            args.finish()?;
+            let identity = req.require_identity()?;
+            let config = req.service::<MwtConfig>().ok_or_else(|| {
+                MizanError::internal("mwt_obtain is registered but MWT is not configured")
+            })?;
+            let subject = MwtSubject::new(identity.id())
+                .with_staff(identity.is_staff())
+                .with_superuser(identity.is_superuser())
+                .with_perms(identity.permissions());
+            let token = config.mint(&subject, unix_now());
+            Ok(JsonText::from_value(
+                &json!({ "expires_in": config.ttl().as_secs(), "token": token }),
+            ))
         }),
     );
     def.rust_path = "mizan_core::builtin::mwt_obtain".into();

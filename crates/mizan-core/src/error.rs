@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
@@ -88,17 +89,28 @@ impl fmt::Display for ErrorCode {
 /// An error a server function returns, or the protocol produces, rendered
 /// through the envelope `{"error": {"code", "message", "details"?}}`.
 ///
+/// It may keep the error that caused it ([`with_source`](Self::with_source)):
+/// the cause is logged when the error is rendered for a client, never sent.
+/// The whole error is one pointer wide, so `Result<T, MizanError>` stays as
+/// small as `T` allows on the happy path.
+///
 /// ```
 /// use mizan_core::{ErrorCode, MizanError};
-/// let err = MizanError::not_found("No user with id 7");
-/// assert_eq!(err.code(), ErrorCode::NotFound);
-/// assert_eq!(err.status(), 404);
+/// let io = std::io::Error::other("connection reset");
+/// let err = MizanError::internal("the orders service failed").with_source(io);
+/// assert_eq!(err.code(), ErrorCode::InternalError);
+/// assert_eq!(err.status(), 500);
+/// assert_eq!(std::error::Error::source(&err).map(ToString::to_string).as_deref(), Some("connection reset"));
 /// ```
-#[derive(Debug, Clone, PartialEq)]
-pub struct MizanError {
+#[derive(Clone)]
+pub struct MizanError(Box<Inner>);
+
+#[derive(Clone)]
+struct Inner {
     code: ErrorCode,
     message: String,
     details: Option<Value>,
+    source: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
 
 /// Field name → messages, as carried by `details.fields` of a `VALIDATION_ERROR`.
@@ -107,17 +119,26 @@ pub type FieldErrors = BTreeMap<String, Vec<String>>;
 impl MizanError {
     /// An error with this code and message.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self {
+        Self(Box::new(Inner {
             code,
             message: message.into(),
             details: None,
-        }
+            source: None,
+        }))
     }
 
     /// Attaches `details` (any JSON value; an object by convention).
     #[must_use]
     pub fn with_details(mut self, details: Value) -> Self {
-        self.details = Some(details);
+        self.0.details = Some(details);
+        self
+    }
+
+    /// Keeps the error that caused this one. It is logged (with its own
+    /// causes) when this error is rendered for a client, and never sent.
+    #[must_use]
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.0.source = Some(Arc::new(source));
         self
     }
 
@@ -136,6 +157,13 @@ impl MizanError {
     /// `404 NOT_FOUND`.
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::NotFound, message)
+    }
+    /// `405 METHOD_NOT_ALLOWED` (a project extension, see `docs/protocol.md`).
+    pub fn method_not_allowed(method: &str, path: &str) -> Self {
+        Self::new(
+            ErrorCode::MethodNotAllowed,
+            format!("{method} is not allowed on {path}"),
+        )
     }
     /// `413 PAYLOAD_TOO_LARGE`.
     pub fn payload_too_large(limit: usize) -> Self {
@@ -169,27 +197,27 @@ impl MizanError {
 
     /// The code.
     pub fn code(&self) -> ErrorCode {
-        self.code
+        self.0.code
     }
     /// The HTTP status of the code.
     pub fn status(&self) -> u16 {
-        self.code.status()
+        self.0.code.status()
     }
     /// The human-readable message.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
     /// The details, if any.
     pub fn details(&self) -> Option<&Value> {
-        self.details.as_ref()
+        self.0.details.as_ref()
     }
 
     /// The inner object `{code, message, details?}` (IPC transports carry this bare).
     pub fn to_inner_json(&self) -> Value {
         let mut inner = Map::new();
-        inner.insert("code".into(), Value::from(self.code.as_str()));
-        inner.insert("message".into(), Value::from(self.message.clone()));
-        if let Some(details) = &self.details {
+        inner.insert("code".into(), Value::from(self.0.code.as_str()));
+        inner.insert("message".into(), Value::from(self.0.message.clone()));
+        if let Some(details) = &self.0.details {
             inner.insert("details".into(), details.clone());
         }
         Value::Object(inner)
@@ -200,11 +228,22 @@ impl MizanError {
         json!({ "error": self.to_inner_json() })
     }
 
-    /// Replaces the message of an internal error with a generic one, so that
-    /// nothing about the server's internals reaches a client outside debug mode.
+    /// What a client may see of this error: internal errors are first logged
+    /// through `tracing` with their whole cause chain, then (outside debug
+    /// mode) their message is replaced by a generic one, so nothing about the
+    /// server's internals reaches a client. Every transport renders errors
+    /// through here.
     #[must_use]
     pub fn redacted(self, debug: bool) -> Self {
-        if debug || self.code != ErrorCode::InternalError {
+        if self.0.code != ErrorCode::InternalError {
+            return self;
+        }
+        tracing::error!(
+            message = %self.0.message,
+            cause = %CauseChain(std::error::Error::source(&self)),
+            "internal error"
+        );
+        if debug {
             self
         } else {
             Self::internal("Internal server error")
@@ -212,17 +251,68 @@ impl MizanError {
     }
 }
 
-impl fmt::Display for MizanError {
+/// `a: b: c`, the causes of an error, outermost first (empty when none).
+struct CauseChain<'a>(Option<&'a (dyn std::error::Error + 'static)>);
+
+impl fmt::Display for CauseChain<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code, self.message)
+        let mut next = self.0;
+        let mut first = true;
+        while let Some(err) = next {
+            if !first {
+                f.write_str(": ")?;
+            }
+            write!(f, "{err}")?;
+            first = false;
+            next = err.source();
+        }
+        Ok(())
     }
 }
 
-impl std::error::Error for MizanError {}
+impl fmt::Debug for MizanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = f.debug_struct("MizanError");
+        s.field("code", &self.0.code)
+            .field("message", &self.0.message);
+        if let Some(details) = &self.0.details {
+            s.field("details", details);
+        }
+        if let Some(source) = &self.0.source {
+            s.field("source", source);
+        }
+        s.finish()
+    }
+}
+
+/// Errors are equal when the client would see the same envelope; the cause
+/// is not compared.
+impl PartialEq for MizanError {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.code == other.0.code
+            && self.0.message == other.0.message
+            && self.0.details == other.0.details
+    }
+}
+
+impl fmt::Display for MizanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.0.code, self.0.message)
+    }
+}
+
+impl std::error::Error for MizanError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0
+            .source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
 
 impl From<serde_json::Error> for MizanError {
     fn from(err: serde_json::Error) -> Self {
-        Self::internal(format!("serialization failed: {err}"))
+        Self::internal(format!("serialization failed: {err}")).with_source(err)
     }
 }
 
@@ -267,5 +357,37 @@ mod tests {
         assert_eq!(err.redacted(true).message(), "db password is hunter2");
         let other = MizanError::not_found("no such thing");
         assert_eq!(other.clone().redacted(false), other);
+    }
+
+    #[test]
+    fn the_error_stays_one_pointer_wide() {
+        assert_eq!(
+            std::mem::size_of::<MizanError>(),
+            std::mem::size_of::<usize>()
+        );
+    }
+
+    #[test]
+    fn the_cause_chain_is_kept_and_not_sent() {
+        #[derive(Debug)]
+        struct Outer(std::io::Error);
+        impl fmt::Display for Outer {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("query failed")
+            }
+        }
+        impl std::error::Error for Outer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let err = MizanError::internal("loading orders failed")
+            .with_source(Outer(std::io::Error::other("connection reset")));
+        let source = std::error::Error::source(&err);
+        assert_eq!(
+            CauseChain(source).to_string(),
+            "query failed: connection reset"
+        );
+        assert!(!err.to_envelope().to_string().contains("connection reset"));
     }
 }

@@ -99,16 +99,6 @@ pub enum CachePolicy {
     Never,
 }
 
-/// Which transports may call a function.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum FnTransport {
-    /// HTTP and the WebSocket.
-    #[default]
-    Http,
-    /// Only the WebSocket.
-    WebSocket,
-}
-
 /// A declared `affects` item before resolution.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TargetRef {
@@ -140,12 +130,12 @@ pub struct Signature {
     pub output: Option<Shape>,
 }
 
-/// How the function produces its answer.
+/// What runs when the function is called, and how it answers.
 #[derive(Clone)]
-pub enum Body {
-    /// JSON data (RPC, mutation, context member).
+pub enum Handler {
+    /// Answers with JSON data (RPC, mutation, context member).
     Data(DataHandler),
-    /// A raw response at a route (PROTOCOL.md §3.4).
+    /// Answers with a raw HTTP response at its own route (../shared/spec/PROTOCOL.md §3.4).
     View {
         /// Route pattern, e.g. `/profile/{user_id}/`.
         route: String,
@@ -156,7 +146,18 @@ pub enum Body {
     },
 }
 
-impl fmt::Debug for Body {
+impl Handler {
+    /// A data handler from an async closure.
+    pub fn data<F, Fut>(run: F) -> Self
+    where
+        F: Fn(Request, Args) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<JsonText, MizanError>> + Send + 'static,
+    {
+        Self::Data(Arc::new(move |req, args| Box::pin(run(req, args))))
+    }
+}
+
+impl fmt::Debug for Handler {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Data(_) => f.write_str("Data"),
@@ -192,10 +193,10 @@ pub struct FunctionDef {
     pub rev: u32,
     /// Cache policy.
     pub cache: CachePolicy,
-    /// Transport restriction.
-    pub transport: FnTransport,
-    /// The handler.
-    pub body: Body,
+    /// Callable only over the WebSocket (`websocket` option).
+    pub socket_only: bool,
+    /// What runs.
+    pub handler: Handler,
 }
 
 /// A declared merge.
@@ -208,11 +209,11 @@ pub struct MergeDecl {
 }
 
 impl FunctionDef {
-    /// A plain RPC function with no options.
+    /// A plain function with no options (set them on the fields).
     pub fn new(
         name: impl Into<String>,
         signature: fn(&mut TypeSet) -> Signature,
-        handler: DataHandler,
+        handler: Handler,
     ) -> Self {
         let name = name.into();
         Self {
@@ -226,14 +227,14 @@ impl FunctionDef {
             private: false,
             rev: 0,
             cache: CachePolicy::Default,
-            transport: FnTransport::Http,
-            body: Body::Data(handler),
+            socket_only: false,
+            handler,
         }
     }
 
     /// True for view-path functions.
     pub fn is_view(&self) -> bool {
-        matches!(self.body, Body::View { .. })
+        matches!(self.handler, Handler::View { .. })
     }
 }
 
@@ -247,7 +248,8 @@ impl fmt::Debug for FunctionDef {
             .field("merge", &self.merge)
             .field("auth", &self.auth)
             .field("private", &self.private)
-            .field("body", &self.body)
+            .field("socket_only", &self.socket_only)
+            .field("handler", &self.handler)
             .finish_non_exhaustive()
     }
 }

@@ -12,6 +12,8 @@ pub enum IdentitySource {
     /// The app's own resolver (a session cookie, typically): unsafe
     /// requests must pass the CSRF check.
     Session,
+    /// A desktop host that supplied the identity itself (IPC).
+    Host,
 }
 
 /// An authenticated caller.

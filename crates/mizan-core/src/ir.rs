@@ -6,8 +6,10 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use crate::canonical::js_number_to_string;
-use crate::function::{Body, CachePolicy, FnTransport};
-use crate::registry::{Context, Function, Registry};
+use crate::function::{CachePolicy, Handler};
+use crate::graph::{Context, Function};
+use crate::kdl::string_literal;
+use crate::registry::Registry;
 use crate::shape::{Shape, TypeDef};
 
 impl Registry {
@@ -82,35 +84,12 @@ impl Writer {
     }
 }
 
-/// A KDL string literal.
-pub fn kdl_string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control()
-                || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}') =>
-            {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 /// A KDL value for a parameter default (scalars only).
 fn kdl_value(value: &Value) -> Option<String> {
     match value {
         Value::Null => Some("#null".into()),
         Value::Bool(b) => Some(if *b { "#true" } else { "#false" }.into()),
-        Value::String(s) => Some(kdl_string(s)),
+        Value::String(s) => Some(string_literal(s)),
         Value::Number(n) if n.is_f64() => {
             let x = n.as_f64()?;
             let text = js_number_to_string(x);
@@ -125,36 +104,8 @@ fn kdl_value(value: &Value) -> Option<String> {
     }
 }
 
-/// A shape on one line: `list { ref "Order" }`.
-pub fn shape_text(shape: &Shape) -> String {
-    match shape {
-        Shape::String => "string".into(),
-        Shape::Int => "int".into(),
-        Shape::Float => "float".into(),
-        Shape::Bool => "bool".into(),
-        Shape::Any => "any".into(),
-        Shape::Upload => "upload".into(),
-        Shape::Ref(name) => format!("ref {}", kdl_string(name)),
-        Shape::List(inner) => format!("list {{ {} }}", shape_text(inner)),
-        Shape::Optional(inner) => format!("optional {{ {} }}", shape_text(inner)),
-        Shape::Map(inner) => format!("map {{ {} }}", shape_text(inner)),
-        Shape::Enum(items) => {
-            let mut text = "enum".to_owned();
-            for item in items {
-                text.push(' ');
-                text.push_str(&kdl_string(item));
-            }
-            text
-        }
-        Shape::Union(items) => format!(
-            "union {{ {} }}",
-            items.iter().map(shape_text).collect::<Vec<_>>().join("; ")
-        ),
-    }
-}
-
 fn write_type(w: &mut Writer, name: &str, def: &TypeDef) {
-    w.open(&format!("type {}", kdl_string(name)));
+    w.open(&format!("type {}", string_literal(name)));
     match def {
         TypeDef::Struct(fields) => {
             if fields.is_empty() {
@@ -165,27 +116,27 @@ fn write_type(w: &mut Writer, name: &str, def: &TypeDef) {
                     let opt = if f.optional { " optional=#true" } else { "" };
                     w.line(&format!(
                         "field {}{opt} {{ {} }}",
-                        kdl_string(&f.name),
-                        shape_text(&f.shape)
+                        string_literal(&f.name),
+                        &f.shape
                     ));
                 }
                 w.close();
             }
         }
-        TypeDef::Enum(variants) => w.line(&shape_text(&Shape::Enum(variants.clone()))),
-        TypeDef::Alias(shape) => w.line(&format!("alias {{ {} }}", shape_text(shape))),
+        TypeDef::Enum(variants) => w.line(&Shape::Enum(variants.clone()).to_string()),
+        TypeDef::Alias(shape) => w.line(&format!("alias {{ {} }}", shape)),
     }
     w.close();
 }
 
 fn write_function(w: &mut Writer, func: &Function) {
     let def = &func.def;
-    let mut head = format!("function {}", kdl_string(&def.name));
+    let mut head = format!("function {}", string_literal(&def.name));
     if let Some(ctx) = &def.context {
-        let _ = write!(head, " context={}", kdl_string(ctx));
+        let _ = write!(head, " context={}", string_literal(ctx));
     }
     if let Some(auth) = def.auth.ir_name() {
-        let _ = write!(head, " auth={}", kdl_string(auth));
+        let _ = write!(head, " auth={}", string_literal(auth));
     }
     if def.private {
         head.push_str(" private=#true");
@@ -193,7 +144,7 @@ fn write_function(w: &mut Writer, func: &Function) {
     if func.is_view() {
         head.push_str(" view=#true");
     }
-    if def.transport == FnTransport::WebSocket {
+    if def.socket_only {
         head.push_str(" transport=\"websocket\"");
     }
     if def.rev > 0 {
@@ -210,47 +161,47 @@ fn write_function(w: &mut Writer, func: &Function) {
     if !func.params.is_empty() {
         w.open("input");
         for p in &func.params {
-            let mut line = format!("param {}", kdl_string(&p.name));
+            let mut line = format!("param {}", string_literal(&p.name));
             if !p.required {
                 line.push_str(" required=#false");
             }
             if let Some(text) = p.default.as_ref().and_then(kdl_value) {
                 let _ = write!(line, " default={text}");
             }
-            let _ = write!(line, " {{ {} }}", shape_text(&p.shape));
+            let _ = write!(line, " {{ {} }}", &p.shape);
             w.line(&line);
         }
         w.close();
     }
     if let Some(out) = &func.output {
-        w.line(&format!("output {{ {} }}", shape_text(out)));
+        w.line(&format!("output {{ {} }}", out));
     }
     for target in &func.affects {
-        let mut line = format!("affects context={}", kdl_string(&target.context));
+        let mut line = format!("affects context={}", string_literal(&target.context));
         if let Some(f) = &target.function {
-            let _ = write!(line, " function={}", kdl_string(f));
+            let _ = write!(line, " function={}", string_literal(f));
         }
         w.line(&line);
     }
     if let Some(m) = &func.merge {
         let mut line = format!(
             "merge context={} slot={} mode={}",
-            kdl_string(&m.context),
-            kdl_string(&m.slot),
-            kdl_string(m.mode.as_str())
+            string_literal(&m.context),
+            string_literal(&m.slot),
+            string_literal(m.mode.as_str())
         );
         if let Some(key) = &m.key {
-            let _ = write!(line, " key={}", kdl_string(key));
+            let _ = write!(line, " key={}", string_literal(key));
         }
         w.line(&line);
     }
-    if let Body::View { route, methods, .. } = &def.body {
+    if let Handler::View { route, methods, .. } = &def.handler {
         let mut methods = methods.clone();
         methods.sort();
         methods.dedup();
-        w.open(&format!("route {}", kdl_string(route)));
+        w.open(&format!("route {}", string_literal(route)));
         for m in methods {
-            w.line(&format!("method {}", kdl_string(&m)));
+            w.line(&format!("method {}", string_literal(&m)));
         }
         w.close();
     }
@@ -258,8 +209,8 @@ fn write_function(w: &mut Writer, func: &Function) {
 }
 
 fn write_context(w: &mut Writer, ctx: &Context) {
-    let mut head = format!("context {}", kdl_string(&ctx.name));
-    if ctx.websocket {
+    let mut head = format!("context {}", string_literal(&ctx.name));
+    if ctx.socket_only {
         head.push_str(" transport=\"websocket\"");
     }
     w.open(&head);
@@ -267,12 +218,12 @@ fn write_context(w: &mut Writer, ctx: &Context) {
         let required = if p.required { "#true" } else { "#false" };
         w.line(&format!(
             "param {} required={required} {{ {} }}",
-            kdl_string(&p.name),
-            shape_text(&p.shape)
+            string_literal(&p.name),
+            &p.shape
         ));
     }
     for m in &ctx.members {
-        w.line(&format!("member {}", kdl_string(m)));
+        w.line(&format!("member {}", string_literal(m)));
     }
     w.close();
 }
@@ -280,26 +231,6 @@ fn write_context(w: &mut Writer, ctx: &Context) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn strings_escape_quotes_controls_and_bidi_but_keep_unicode() {
-        assert_eq!(
-            kdl_string("a\"b\\c\nd\u{1}é\u{202E}"),
-            "\"a\\\"b\\\\c\\nd\\u{1}é\\u{202e}\""
-        );
-    }
-
-    #[test]
-    fn shapes_render_on_one_line() {
-        let shape = Shape::Union(vec![
-            Shape::Int,
-            Shape::list(Shape::optional(Shape::Ref("A".into()))),
-        ]);
-        assert_eq!(
-            shape_text(&shape),
-            "union { int; list { optional { ref \"A\" } } }"
-        );
-    }
 
     #[test]
     fn float_defaults_stay_floats() {

@@ -1,21 +1,37 @@
 //! Mizan protocol core: everything a backend needs that is not tied to a web
-//! framework — type descriptions, the registry and its validation, dispatch,
-//! identity, invalidation, merge, the IR and the edge manifest, MWT and cache
-//! keys.
+//! framework. Applications depend on the `mizan` facade crate, not on this
+//! one; transport adapters (`mizan-axum`, the socket, IPC, the Python
+//! bindings) hand every request to [`Server::exchange`] and write out what it
+//! answers.
 //!
-//! Applications depend on the `mizan` facade crate, not on this one.
+//! The modules, in layers (each uses only those above it):
+//!
+//! | role | modules |
+//! |---|---|
+//! | foundations | [`error`], [`canonical`], [`json`], [`kdl`], [`shape`], [`identity`], [`clock`], [`csrf`] |
+//! | declaration | [`request`], [`args`], [`function`] |
+//! | the graph | [`graph`], [`merge`], [`builtin`], [`registry`] |
+//! | what the graph emits | [`ir`], [`manifest`] |
+//! | protocol rules | [`invalidation`], [`mwt`], [`cache`] |
+//! | serving | [`server`]: the one entry ([`Server::exchange`]), its HTTP binding ([`Server::serve_http`]) |
+//!
+//! The wire protocol is `../shared/spec/PROTOCOL.md`; where it is silent,
+//! this implementation's decisions are in `docs/protocol.md`.
 
 pub mod args;
 pub mod builtin;
 pub mod cache;
 pub mod canonical;
+pub mod clock;
 pub mod csrf;
 pub mod error;
 pub mod function;
+pub mod graph;
 pub mod identity;
 pub mod invalidation;
 pub mod ir;
 pub mod json;
+pub mod kdl;
 pub mod manifest;
 pub mod merge;
 pub mod mwt;
@@ -28,14 +44,17 @@ pub use args::Args;
 pub use cache::{CacheStats, CacheStatus, OriginCache};
 pub use error::{ErrorCode, FieldErrors, MizanError};
 pub use function::{
-    AffectsTarget, Auth, CachePolicy, ContextMarker, FnTransport, FunctionDef, ServerFn, TargetRef,
+    AffectsTarget, Auth, CachePolicy, ContextMarker, FunctionDef, Handler, ServerFn, TargetRef,
 };
 pub use identity::{Identity, IdentitySource};
 pub use invalidation::Target;
 pub use json::JsonText;
 pub use registry::{Registry, RegistryBuilder, RegistryError};
 pub use request::{AppState, IntoViewResult, Request, Transport, Upload, ViewResponse};
-pub use server::{CallOutcome, ContextFetch, ContextParams, CsrfConfig, Server, ServerBuilder};
+pub use server::{
+    CallOutcome, ConfigError, ContextFetch, ContextParams, CsrfConfig, Exchange, Operation,
+    Outcome, Server, ServerBuilder,
+};
 pub use shape::{Describe, Field, Shape, TypeDef, TypeSet};
 
 /// Used by the code `#[mizan::client]` and `#[derive(Mizan)]` generate. Not a
@@ -43,7 +62,7 @@ pub use shape::{Describe, Field, Shape, TypeDef, TypeSet};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::args::extraction_bug;
-    pub use crate::function::{Body, BoxFuture, MergeDecl, ParamDef, Registration, Signature};
+    pub use crate::function::{BoxFuture, Handler, MergeDecl, ParamDef, Registration, Signature};
     pub use http::{HeaderMap, StatusCode};
     pub use inventory;
     pub use serde_json;

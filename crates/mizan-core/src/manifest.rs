@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value, json};
 
-use crate::function::{Auth, Body, CachePolicy};
+use crate::function::{Auth, CachePolicy, Handler};
 use crate::registry::Registry;
 
 /// Parameter names that make a context user-scoped.
@@ -29,11 +29,11 @@ impl Registry {
                 any_auth |= !matches!(def.auth, Auth::Public);
                 let mut entry = Map::new();
                 entry.insert("name".into(), json!(name));
-                match &def.body {
-                    Body::Data(_) => {
+                match &def.handler {
+                    Handler::Data(_) => {
                         entry.insert("path".into(), json!("rpc"));
                     }
-                    Body::View { route, methods, .. } => {
+                    Handler::View { route, methods, .. } => {
                         entry.insert("path".into(), json!("view"));
                         entry.insert("route".into(), json!(route));
                         entry.insert("methods".into(), json!(sorted(methods)));
@@ -87,7 +87,7 @@ impl Registry {
             if func.def.private {
                 entry.insert("private".into(), json!(true));
             }
-            if let Body::View { route, methods, .. } = &func.def.body {
+            if let Handler::View { route, methods, .. } = &func.def.handler {
                 entry.insert("route".into(), json!(route));
                 entry.insert("methods".into(), json!(sorted(methods)));
             }

@@ -6,40 +6,10 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use crate::function::MergeDecl;
-use crate::registry::{Context, Function};
+pub use crate::graph::{MergeMode, MergeSpec};
+
+use crate::graph::{Context, Function};
 use crate::shape::{Shape, TypeDef, TypeSet};
-
-/// How the value is spliced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MergeMode {
-    /// The value replaces the slot.
-    Replace,
-    /// The slot is a list; the value replaces the element with the same key, else is appended.
-    Upsert,
-}
-
-impl MergeMode {
-    /// Wire spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Replace => "replace",
-            Self::Upsert => "upsert",
-        }
-    }
-}
-
-/// A merge resolved at registration.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MergeSpec {
-    /// Target context.
-    pub context: String,
-    /// Member whose output the value replaces.
-    pub slot: String,
-    /// Replace or upsert.
-    pub mode: MergeMode,
-    /// Key field (upsert only).
-    pub key: Option<String>,
-}
 
 impl MergeSpec {
     /// The wire entry for one successful call.

@@ -503,15 +503,34 @@ pub fn permission_key(perms: &[String], staff: bool, superuser: bool) -> String 
 /// assert!(ensure_distinct_secrets(&config, b"same-secret").is_err());
 /// assert!(ensure_distinct_secrets(&config, b"other-secret").is_ok());
 /// ```
-pub fn ensure_distinct_secrets(mwt: &MwtConfig, cache_secret: &[u8]) -> Result<(), String> {
+pub fn ensure_distinct_secrets(mwt: &MwtConfig, cache_secret: &[u8]) -> Result<(), SecretReuse> {
     match mwt.keys().find(|key| key.secret == cache_secret) {
-        Some(key) => Err(format!(
-            "the MWT secret of key `{}` equals the cache secret; configure different secrets",
-            key.kid
-        )),
+        Some(key) => Err(SecretReuse {
+            kid: key.kid.clone(),
+        }),
         None => Ok(()),
     }
 }
+
+/// An MWT key whose secret equals the cache secret (a startup error: a
+/// leaked cache key must never forge identities, nor the reverse).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretReuse {
+    /// The key id of the MWT key that reuses the secret.
+    pub kid: String,
+}
+
+impl fmt::Display for SecretReuse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the MWT secret of key `{}` equals the cache secret; configure different secrets",
+            self.kid
+        )
+    }
+}
+
+impl std::error::Error for SecretReuse {}
 
 /// Why a token was refused. Every variant means `401 UNAUTHORIZED`; the
 /// messages are short, safe to show, and never echo the token or a secret.
@@ -1034,6 +1053,7 @@ mod tests {
         let config = config().with_key(MwtKey::new("old", "cache-secret"));
         let err = ensure_distinct_secrets(&config, b"cache-secret")
             .err()
+            .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(err.contains("`old`"), "{err}");
         assert!(!err.contains("cache-secret"), "{err}");

@@ -5,92 +5,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use crate::function::{
-    Body, CachePolicy, FnTransport, FunctionDef, ParamDef, ServerFn, TargetRef,
-    registered_functions,
+    CachePolicy, FunctionDef, Handler, ServerFn, TargetRef, registered_functions,
 };
-use crate::ir::shape_text;
-use crate::merge::{MergeSpec, resolve_merge};
+use crate::graph::{Context, ContextParam, Function, ResolvedTarget};
+use crate::merge::resolve_merge;
 use crate::shape::{Shape, TypeSet};
-
-/// A function after registration: its declaration plus everything resolved.
-#[derive(Debug, Clone)]
-pub struct Function {
-    /// The declaration.
-    pub def: FunctionDef,
-    /// Input arguments in declaration order.
-    pub params: Vec<ParamDef>,
-    /// Output shape (`None` for view-path functions).
-    pub output: Option<Shape>,
-    /// `affects`, resolved to contexts, duplicates removed, declaration order kept.
-    pub affects: Vec<ResolvedTarget>,
-    /// The resolved merge, if declared.
-    pub merge: Option<MergeSpec>,
-}
-
-impl Function {
-    /// Wire name.
-    pub fn name(&self) -> &str {
-        &self.def.name
-    }
-    /// True for view-path functions.
-    pub fn is_view(&self) -> bool {
-        self.def.is_view()
-    }
-    /// True for mutations (`affects` or `merge`).
-    pub fn is_mutation(&self) -> bool {
-        !self.affects.is_empty() || self.merge.is_some()
-    }
-}
-
-/// An `affects` item resolved against the graph.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResolvedTarget {
-    /// The context.
-    pub context: String,
-    /// The function the mutation named, if it named one.
-    pub function: Option<String>,
-}
-
-/// A context parameter (elevation rule of DECLARATION.md).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContextParam {
-    /// Name.
-    pub name: String,
-    /// Shape (never `optional`: optionality is `required`).
-    pub shape: Shape,
-    /// Declared as required by every member the bundle runs.
-    pub required: bool,
-}
-
-/// A named context: its members and derived parameters and policy.
-#[derive(Debug, Clone)]
-pub struct Context {
-    /// Name.
-    pub name: String,
-    /// Union of member parameters, sorted by name.
-    pub params: Vec<ContextParam>,
-    /// All members, sorted.
-    pub members: Vec<String>,
-    /// Members the `/ctx/` bundle runs (not view-path), sorted.
-    pub bundle: Vec<String>,
-    /// Effective rev: the maximum of the members'.
-    pub rev: u32,
-    /// Effective cache policy: `Never` wins, else the smallest TTL.
-    pub cache: CachePolicy,
-    /// All members are socket-only.
-    pub websocket: bool,
-}
-
-impl Context {
-    /// The parameter named `name`.
-    pub fn param(&self, name: &str) -> Option<&ContextParam> {
-        self.params.iter().find(|p| p.name == name)
-    }
-    /// Parameter names.
-    pub fn param_names(&self) -> impl Iterator<Item = &str> {
-        self.params.iter().map(|p| p.name.as_str())
-    }
-}
 
 /// Registration failed: every problem found, each naming its culprit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -214,6 +133,25 @@ impl Registry {
     pub fn types(&self) -> &TypeSet {
         &self.types
     }
+    /// The view-path functions at `route`, sorted by name.
+    pub fn views_at<'a>(&'a self, route: &'a str) -> impl Iterator<Item = &'a Function> {
+        self.functions
+            .values()
+            .filter(move |f| match &f.def.handler {
+                Handler::View { route: r, .. } => r == route,
+                Handler::Data(_) => false,
+            })
+    }
+    /// Every route of a view-path function, sorted, each once.
+    pub fn view_routes(&self) -> BTreeSet<&str> {
+        self.functions
+            .values()
+            .filter_map(|f| match &f.def.handler {
+                Handler::View { route, .. } => Some(route.as_str()),
+                Handler::Data(_) => None,
+            })
+            .collect()
+    }
     /// Extra page routes of a context (manifest).
     pub fn extra_page_routes(&self, context: &str) -> impl Iterator<Item = &str> {
         self.page_routes
@@ -258,7 +196,7 @@ fn build(builder: RegistryBuilder) -> Result<Registry, RegistryError> {
             continue;
         }
         let sig = (def.signature)(&mut types);
-        if let Body::View { route, .. } = &def.body {
+        if let Handler::View { route, .. } = &def.handler {
             for segment in route_params(route) {
                 if !sig.params.iter().any(|p| p.name == segment) {
                     problems.push(format!(
@@ -280,6 +218,7 @@ fn build(builder: RegistryBuilder) -> Result<Registry, RegistryError> {
         );
     }
     problems.extend(types.conflicts().iter().cloned());
+    check_view_routes(&functions, &mut problems);
 
     let contexts = derive_contexts(&functions, &mut problems);
 
@@ -376,15 +315,12 @@ fn derive_contexts(
     }
     let mut contexts = BTreeMap::new();
     for (name, funcs) in members {
-        let socket_only = funcs
-            .iter()
-            .filter(|f| f.def.transport == FnTransport::WebSocket)
-            .count();
+        let socket_only = funcs.iter().filter(|f| f.def.socket_only).count();
         if socket_only != 0 && socket_only != funcs.len() {
             let list = |ws: bool| {
                 funcs
                     .iter()
-                    .filter(|f| (f.def.transport == FnTransport::WebSocket) == ws)
+                    .filter(|f| f.def.socket_only == ws)
                     .map(|f| format!("`{}`", f.name()))
                     .collect::<Vec<_>>()
                     .join(", ")
@@ -407,8 +343,8 @@ fn derive_contexts(
                             problems.push(format!(
                                 "context `{name}`: parameter `{}` is `{}` in `{owner}` but `{}` in `{}`",
                                 p.name,
-                                shape_text(existing),
-                                shape_text(&shape),
+                                existing,
+                                shape,
                                 func.name()
                             ));
                         }
@@ -457,11 +393,30 @@ fn derive_contexts(
                 bundle: bundle.iter().map(|f| f.name().to_owned()).collect(),
                 rev: funcs.iter().map(|f| f.def.rev).max().unwrap_or(0),
                 cache,
-                websocket: socket_only == funcs.len(),
+                socket_only: socket_only == funcs.len(),
             },
         );
     }
     contexts
+}
+
+/// Two view-path functions may share a route only with different methods
+/// (a form's GET and its POST): a request must name one function.
+fn check_view_routes(functions: &BTreeMap<String, Function>, problems: &mut Vec<String>) {
+    let mut served: BTreeMap<(&str, &str), &str> = BTreeMap::new();
+    for func in functions.values() {
+        let Handler::View { route, methods, .. } = &func.def.handler else {
+            continue;
+        };
+        for method in methods {
+            if let Some(first) = served.insert((route.as_str(), method.as_str()), func.name()) {
+                problems.push(format!(
+                    "view route `{method} {route}` is declared by both `{first}` and `{}`",
+                    func.name()
+                ));
+            }
+        }
+    }
 }
 
 /// The `{name}` segments of a route pattern.

@@ -2,7 +2,10 @@
 //! (IR.md, `docs/ir.md`), and the [`Describe`] trait that produces them.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::fmt;
 use std::sync::Arc;
+
+use crate::kdl::string_literal;
 
 /// The shape of a value on the wire.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -61,6 +64,40 @@ impl Shape {
     /// True for `string`, `int`, `float` and `bool`: the shapes a query string can carry.
     pub fn is_scalar(&self) -> bool {
         matches!(self, Self::String | Self::Int | Self::Float | Self::Bool)
+    }
+}
+
+/// The IR's one-line form of a shape, e.g. `list { ref "Order" }`.
+impl fmt::Display for Shape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::String => f.write_str("string"),
+            Self::Int => f.write_str("int"),
+            Self::Float => f.write_str("float"),
+            Self::Bool => f.write_str("bool"),
+            Self::Any => f.write_str("any"),
+            Self::Upload => f.write_str("upload"),
+            Self::Ref(name) => write!(f, "ref {}", string_literal(name)),
+            Self::List(inner) => write!(f, "list {{ {inner} }}"),
+            Self::Optional(inner) => write!(f, "optional {{ {inner} }}"),
+            Self::Map(inner) => write!(f, "map {{ {inner} }}"),
+            Self::Enum(items) => {
+                f.write_str("enum")?;
+                items
+                    .iter()
+                    .try_for_each(|item| write!(f, " {}", string_literal(item)))
+            }
+            Self::Union(items) => {
+                f.write_str("union { ")?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("; ")?;
+                    }
+                    write!(f, "{item}")?;
+                }
+                f.write_str(" }")
+            }
+        }
     }
 }
 
@@ -291,6 +328,18 @@ impl<T: Describe, S> Describe for HashMap<String, T, S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shapes_render_on_one_line() {
+        let shape = Shape::Union(vec![
+            Shape::Int,
+            Shape::list(Shape::optional(Shape::Ref("A".into()))),
+        ]);
+        assert_eq!(
+            shape.to_string(),
+            "union { int; list { optional { ref \"A\" } } }"
+        );
+    }
 
     struct Node;
     impl Describe for Node {

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use mizan_core::cache::{CacheBackend, CacheStatus, OriginCache};
-use mizan_core::registry::Context;
+use mizan_core::graph::Context;
 use mizan_core::{CachePolicy, JsonText, MizanError, Target};
 use mizan_redis::RedisBackend;
 use mizan_redis::testing::RedisServer;
@@ -29,7 +29,7 @@ fn context(name: &str) -> Context {
         bundle: Vec::new(),
         rev: 0,
         cache: CachePolicy::Default,
-        websocket: false,
+        socket_only: false,
     }
 }
 

@@ -46,9 +46,9 @@ pub use memory::MemoryBackend;
 
 use crate::error::MizanError;
 use crate::function::{BoxFuture, CachePolicy};
+use crate::graph::Context;
 use crate::invalidation::Target;
 use crate::json::JsonText;
-use crate::registry::Context;
 use flight::Flights;
 use generation::{MAX_KEYED_PARAMS, entry_key, lookup_keys, scope_key, user_key};
 use key::{canonical_params, derive_cache_key};

@@ -18,7 +18,7 @@ fn context(name: &str, cache: CachePolicy) -> Context {
         bundle: Vec::new(),
         rev: 0,
         cache,
-        websocket: false,
+        socket_only: false,
     }
 }
 
@@ -472,7 +472,10 @@ fn a_server_with_a_cache_needs_a_cache_secret() {
         .registry(registry())
         .cache(OriginCache::memory())
         .build();
-    assert!(without.is_err_and(|e| e.0.contains("cache_secret")));
+    assert!(
+        without.is_err_and(|e| e == crate::ConfigError::CacheWithoutSecret
+            && e.to_string().contains("cache_secret"))
+    );
     let with = crate::Server::builder()
         .registry(registry())
         .cache_secret(SECRET)

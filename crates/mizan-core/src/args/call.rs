@@ -1,5 +1,5 @@
-//! Argument extraction: turns the JSON `args` object (plus multipart files)
-//! into typed values, collecting every bad field into one `VALIDATION_ERROR`.
+//! A call's arguments: the JSON `args` object (plus multipart files) turned
+//! into typed values, every bad field collected into one `VALIDATION_ERROR`.
 
 use std::collections::BTreeMap;
 
@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+use super::message::{decode_error, field_path};
 use crate::error::{FieldErrors, MizanError};
 use crate::request::Upload;
 
@@ -30,10 +31,24 @@ impl ArgValue {
         }
     }
 
-    fn decode<T: DeserializeOwned>(self) -> Result<T, serde_json::Error> {
+    fn decode<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
         match self {
-            Self::Value(v) => serde_json::from_value(v),
+            Self::Value(v) => T::deserialize(v),
             Self::Raw(raw) => serde_json::from_str(raw.get()),
+        }
+    }
+
+    /// Decodes again, tracking where in the value decoding failed: only
+    /// called after a failure, so the happy path pays nothing for paths.
+    fn locate_error<T: DeserializeOwned>(
+        &self,
+    ) -> Option<serde_path_to_error::Error<serde_json::Error>> {
+        match self {
+            Self::Value(v) => serde_path_to_error::deserialize::<_, T>(v).err(),
+            Self::Raw(raw) => {
+                let mut de = serde_json::Deserializer::from_str(raw.get());
+                serde_path_to_error::deserialize::<_, T>(&mut de).err()
+            }
         }
     }
 }
@@ -168,11 +183,20 @@ impl Args {
             .push(message);
     }
 
+    /// Decodes one argument; a failure is reported under the path of the bad
+    /// value inside it (`items[2].id`), or the argument's name.
     fn decode<T: DeserializeOwned>(&mut self, name: &str, value: ArgValue) -> Option<T> {
         match value.decode() {
             Ok(v) => Some(v),
             Err(err) => {
-                self.fail(name, describe_serde_error(&err));
+                let (field, message) = match value.locate_error::<T>() {
+                    Some(located) => (
+                        field_path(name, located.path()),
+                        decode_error(located.inner()),
+                    ),
+                    None => (name.to_owned(), decode_error(&err)),
+                };
+                self.fail(&field, message);
                 None
             }
         }
@@ -247,16 +271,6 @@ impl Args {
     }
 }
 
-/// serde's message without the "at line 1 column 10" suffix (meaningless for
-/// a value that was already parsed).
-fn describe_serde_error(err: &serde_json::Error) -> String {
-    let text = err.to_string();
-    match text.find(" at line ") {
-        Some(idx) => text[..idx].to_owned(),
-        None => text,
-    }
-}
-
 /// Extraction failed after `finish()` succeeded: impossible unless the
 /// generated code is out of step with this module.
 pub fn extraction_bug(function: &str) -> MizanError {
@@ -288,11 +302,41 @@ mod tests {
             Some(
                 json!({"error": {"code": "VALIDATION_ERROR", "message": "Input validation failed",
                 "details": {"fields": {
-                    "a": ["invalid type: string \"x\", expected i64"],
+                    "a": ["invalid type: string \"x\", expected an integer"],
                     "b": ["This field is required."],
                     "c": ["Unknown argument."]}}}})
             )
         );
+    }
+
+    #[test]
+    fn a_nested_mistake_is_reported_at_its_path() {
+        #[derive(serde::Deserialize)]
+        struct Item {
+            #[allow(dead_code)]
+            id: i64,
+        }
+        let raw = |text: &str| {
+            let RawArgs::Object(args) = serde_json::from_str::<RawArgs>(text).expect("json") else {
+                panic!("an object");
+            };
+            Args::new(args)
+        };
+        for mut a in [
+            raw(r#"{"items": [{"id": 1}, {"id": 2}, {"id": "x"}]}"#),
+            args(json!({"items": [{"id": 1}, {"id": 2}, {"id": "x"}]})),
+        ] {
+            assert!(a.required::<Vec<Item>>("items").is_none());
+            let err = a.finish().err().map(|e| e.to_envelope());
+            assert_eq!(
+                err,
+                Some(
+                    json!({"error": {"code": "VALIDATION_ERROR", "message": "Input validation failed",
+                    "details": {"fields": {
+                        "items[2].id": ["invalid type: string \"x\", expected an integer"]}}}})
+                )
+            );
+        }
     }
 
     #[test]

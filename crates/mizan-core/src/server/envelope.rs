@@ -1,0 +1,183 @@
+//! The call envelope (../shared/spec/PROTOCOL.md §1.2): `{"fn": "<name>",
+//! "args": {...}}` as JSON, or as the `__mizan` part of a multipart body
+//! whose other parts are the `Upload` arguments.
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+use http::HeaderMap;
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde_json::error::Category;
+use serde_json::value::RawValue;
+
+use crate::args::{CallArgs, RawArgs};
+use crate::error::MizanError;
+use crate::request::Upload;
+
+/// The name of the multipart part that carries `{"fn", "args"}`.
+pub const ENVELOPE_PART: &str = "__mizan";
+
+/// One call, decoded: which function, with which arguments and files.
+#[derive(Debug, Clone, Default)]
+pub struct CallEnvelope {
+    /// The function's wire name.
+    pub function: String,
+    /// The arguments as sent (each decoded later into its declared type).
+    pub args: CallArgs,
+    /// Files, by argument name.
+    pub uploads: BTreeMap<String, Upload>,
+}
+
+impl CallEnvelope {
+    /// A call of `function` with these arguments and no files.
+    pub fn new(function: impl Into<String>, args: impl Into<CallArgs>) -> Self {
+        Self {
+            function: function.into(),
+            args: args.into(),
+            uploads: BTreeMap::new(),
+        }
+    }
+
+    /// Decodes a call body: multipart when `headers` say
+    /// `multipart/form-data`, JSON otherwise.
+    pub(crate) async fn from_body(
+        headers: &HeaderMap,
+        body: Bytes,
+        limit: usize,
+    ) -> Result<Self, MizanError> {
+        match multipart_boundary(headers) {
+            Some(boundary) => parse_multipart(body, boundary, limit).await,
+            None => Self::from_json(&body),
+        }
+    }
+
+    /// Decodes `{"fn": "...", "args": {...}}`. `args` stays raw text, so
+    /// that each argument is decoded straight into its declared type.
+    ///
+    /// ```
+    /// use mizan_core::server::CallEnvelope;
+    /// let call = CallEnvelope::from_json(br#"{"fn": "add", "args": {"a": 1, "b": 2}}"#)?;
+    /// assert_eq!((call.function.as_str(), call.args.len()), ("add", 2));
+    ///
+    /// let err = CallEnvelope::from_json(br#"{"args": {}}"#).expect_err("no fn");
+    /// assert_eq!(err.status(), 400);
+    /// # Ok::<(), mizan_core::MizanError>(())
+    /// ```
+    pub fn from_json(bytes: &[u8]) -> Result<Self, MizanError> {
+        // serde would also accept a positional array for a struct; the
+        // protocol wants an object.
+        if bytes.trim_ascii_start().first() != Some(&b'{') {
+            return Err(match serde_json::from_slice::<IgnoredAny>(bytes) {
+                Ok(_) => not_an_object(),
+                Err(e) => not_json(e),
+            });
+        }
+        let envelope: Wire<'_> = serde_json::from_slice(bytes).map_err(|e| match e.classify() {
+            Category::Data => not_an_object(),
+            _ => not_json(e),
+        })?;
+        let function = match envelope
+            .name
+            .map(|raw| serde_json::from_str::<Option<String>>(raw.get()))
+        {
+            Some(Ok(Some(name))) if !name.is_empty() => name,
+            None | Some(Ok(_)) => {
+                return Err(MizanError::bad_request(
+                    "`fn` is missing: name the function to call",
+                ));
+            }
+            Some(Err(_)) => return Err(MizanError::bad_request("`fn` must be a string")),
+        };
+        let args = match envelope.args {
+            Some(RawArgs::Object(args)) => args,
+            None => CallArgs::default(),
+            Some(RawArgs::NotAnObject) => {
+                return Err(MizanError::bad_request("`args` must be a JSON object"));
+            }
+        };
+        Ok(Self {
+            function,
+            args,
+            uploads: BTreeMap::new(),
+        })
+    }
+}
+
+/// The envelope as it is on the wire, borrowed from the body.
+#[derive(Deserialize)]
+struct Wire<'a> {
+    #[serde(rename = "fn", borrow, default)]
+    name: Option<&'a RawValue>,
+    #[serde(default)]
+    args: Option<RawArgs>,
+}
+
+fn not_an_object() -> MizanError {
+    MizanError::bad_request(
+        "Request body must be a JSON object: {\"fn\": \"<name>\", \"args\": {...}}",
+    )
+}
+
+fn not_json(err: serde_json::Error) -> MizanError {
+    MizanError::bad_request(format!("Request body is not valid JSON: {err}"))
+}
+
+fn multipart_boundary(headers: &HeaderMap) -> Option<String> {
+    const MULTIPART: &str = "multipart/form-data";
+    let ct = headers.get(http::header::CONTENT_TYPE)?.to_str().ok()?;
+    if !ct.get(..MULTIPART.len())?.eq_ignore_ascii_case(MULTIPART) {
+        return None;
+    }
+    // A multipart body without a boundary is answered below.
+    Some(multer::parse_boundary(ct).unwrap_or_default())
+}
+
+async fn parse_multipart(
+    bytes: Bytes,
+    boundary: String,
+    limit: usize,
+) -> Result<CallEnvelope, MizanError> {
+    let bad = |e: multer::Error| {
+        MizanError::bad_request(format!("Malformed multipart body: {e}")).with_source(e)
+    };
+    if boundary.is_empty() {
+        return Err(MizanError::bad_request(
+            "multipart/form-data needs a boundary parameter",
+        ));
+    }
+    let stream = futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(bytes) });
+    let constraints =
+        multer::Constraints::new().size_limit(multer::SizeLimit::new().whole_stream(limit as u64));
+    let mut multipart = multer::Multipart::with_constraints(stream, boundary, constraints);
+    let mut envelope = None;
+    let mut uploads = BTreeMap::new();
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        let Some(name) = field.name().map(str::to_owned) else {
+            return Err(MizanError::bad_request("Every multipart part needs a name"));
+        };
+        if name == ENVELOPE_PART {
+            let data = field.bytes().await.map_err(bad)?;
+            envelope = Some(CallEnvelope::from_json(&data)?);
+            continue;
+        }
+        let file_name = field.file_name().unwrap_or_default().to_owned();
+        let content_type = field.content_type().map(ToString::to_string);
+        let data = field.bytes().await.map_err(bad)?;
+        let upload = Upload {
+            file_name,
+            content_type,
+            bytes: data,
+        };
+        if uploads.insert(name.clone(), upload).is_some() {
+            return Err(MizanError::bad_request(format!(
+                "File part `{name}` is sent twice"
+            )));
+        }
+    }
+    let mut envelope = envelope.ok_or_else(|| {
+        MizanError::bad_request("Multipart body has no `__mizan` part with {\"fn\", \"args\"}")
+    })?;
+    envelope.uploads = uploads;
+    Ok(envelope)
+}

@@ -1,0 +1,37 @@
+//! The server: configuration, the one way into the core, and what it
+//! answers. Every transport (HTTP, the WebSocket, desktop IPC, the Python
+//! bindings) hands requests to [`Server::exchange`] — HTTP through
+//! [`Server::serve_http`] — so the protocol's rules live here once.
+//!
+//! - [`config`], [`builder`]: what a server is configured with, checked once;
+//! - `handle`: the [`Server`] handle and its accessors;
+//! - [`exchange`]: the entry — an [`Exchange`] in, an [`Outcome`] out;
+//! - `caller`: identity and CSRF (../shared/spec/PROTOCOL.md §2);
+//! - [`envelope`]: the call envelope, JSON or multipart (§1.2);
+//! - `dispatch`: calls, context fetches and views for a resolved caller;
+//! - `session`: the `/session/` CSRF grant (§1.1);
+//! - [`outcome`]: the answers and their payloads;
+//! - [`http`]: the HTTP binding (methods, body limit, headers, statuses).
+
+pub mod builder;
+mod caller;
+pub mod config;
+mod dispatch;
+pub mod envelope;
+pub mod exchange;
+mod handle;
+pub mod http;
+pub mod outcome;
+mod session;
+
+pub use builder::ServerBuilder;
+pub use config::{
+    BearerVerifier, ConfigError, CsrfConfig, DEFAULT_BODY_LIMIT, DEFAULT_MOUNT,
+    InvalidationListener, SessionResolver,
+};
+pub use dispatch::ContextParams;
+pub use envelope::CallEnvelope;
+pub use exchange::{CallInput, Credentials, Exchange, Operation, ViewInput};
+pub use handle::Server;
+pub use http::HttpEndpoint;
+pub use outcome::{CallOutcome, ContextFetch, Outcome, SessionGrant, ViewOutcome};
