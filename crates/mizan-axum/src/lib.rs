@@ -18,12 +18,13 @@
 
 mod endpoint;
 
-use axum::Router;
 use axum::routing::any;
 use mizan_core::Server;
 use mizan_core::server::HttpEndpoint;
 
 pub use axum;
+/// The router type every function here returns, re-exported for apps that compose it.
+pub use axum::Router;
 
 /// The API endpoints mounted at the server's mount point (default
 /// `/api/mizan`), plus every view-path route at its own path.

@@ -1,5 +1,5 @@
 //! Identity over real HTTP with the hooks the fixture does not use
-//! (PROTOCOL.md §2, MWT.md): a Bearer verifier, MWT key rotation and leeway,
+//! (../shared/spec/PROTOCOL.md §2, ../shared/spec/MWT.md): a Bearer verifier, MWT key rotation and leeway,
 //! and app state reaching a function.
 #![allow(missing_docs, unreachable_pub)]
 

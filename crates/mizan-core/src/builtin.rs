@@ -35,7 +35,7 @@ fn mwt_obtain_signature(types: &mut TypeSet) -> Signature {
     }
 }
 
-/// `mwt_obtain` (MWT.md): exchanges an authenticated caller (a cookie session,
+/// `mwt_obtain` (../shared/spec/MWT.md): exchanges an authenticated caller (a cookie session,
 /// typically) for an MWT `{"expires_in": ttl, "token": "..."}`.
 /// Anonymous callers get `401`.
 pub fn mwt_obtain() -> FunctionDef {

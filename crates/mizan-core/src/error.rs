@@ -1,4 +1,4 @@
-//! The error envelope of PROTOCOL.md §1.4: every failure, from any endpoint and
+//! The error envelope of ../shared/spec/PROTOCOL.md §1.4: every failure, from any endpoint and
 //! any transport, is a [`MizanError`] with a code, a message and optional details.
 
 use std::collections::BTreeMap;

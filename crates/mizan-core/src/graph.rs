@@ -44,7 +44,7 @@ pub struct ResolvedTarget {
     pub function: Option<String>,
 }
 
-/// A context parameter (elevation rule of DECLARATION.md).
+/// A context parameter (elevation rule of ../shared/spec/DECLARATION.md).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContextParam {
     /// Name.

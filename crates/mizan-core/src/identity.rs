@@ -1,4 +1,4 @@
-//! Who is calling: the identity resolved before dispatch (PROTOCOL.md §2).
+//! Who is calling: the identity resolved before dispatch (../shared/spec/PROTOCOL.md §2).
 
 use std::collections::BTreeSet;
 

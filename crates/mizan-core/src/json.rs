@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use crate::canonical::{canonical_json, to_canonical_string, write_json_string};
 use crate::error::MizanError;
 
-/// Canonical JSON text (PROTOCOL.md §5).
+/// Canonical JSON text (../shared/spec/PROTOCOL.md §5).
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct JsonText(String);
 

@@ -1,4 +1,4 @@
-//! The edge manifest (MANIFEST.md): which URLs an edge must purge for each
+//! The edge manifest (../shared/spec/MANIFEST.md): which URLs an edge must purge for each
 //! context, compiled from the registry.
 
 use std::collections::BTreeSet;

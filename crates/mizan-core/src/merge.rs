@@ -1,4 +1,4 @@
-//! Merge (PROTOCOL.md §4): a mutation's result spliced into a cached context
+//! Merge (../shared/spec/PROTOCOL.md §4): a mutation's result spliced into a cached context
 //! bundle, resolved once at registration from the types.
 
 use std::collections::BTreeMap;

@@ -1,4 +1,4 @@
-//! Mizan Web Token (MWT.md): an HS256 JWT carried in `X-Mizan-Token`.
+//! Mizan Web Token (../shared/spec/MWT.md): an HS256 JWT carried in `X-Mizan-Token`.
 //!
 //! ```
 //! use mizan_core::mwt::{MwtConfig, MwtKey, MwtSubject};
@@ -13,7 +13,7 @@
 //! ```
 //!
 //! Tokens are byte-for-byte deterministic: header and payload are canonical
-//! JSON (PROTOCOL.md §5), so every implementation mints the same token for the
+//! JSON (../shared/spec/PROTOCOL.md §5), so every implementation mints the same token for the
 //! same inputs, which the shared vectors in `tests/vectors/mwt.json` pin.
 //!
 //! Verification runs these checks in this order and stops at the first
@@ -491,7 +491,7 @@ pub fn permission_key(perms: &[String], staff: bool, superuser: bool) -> String 
     lower_hex(&Sha256::digest(canonical_json(&state).as_bytes()))
 }
 
-/// The startup check of MWT.md: the MWT secrets must differ from the cache
+/// The startup check of ../shared/spec/MWT.md: the MWT secrets must differ from the cache
 /// secret, or whoever learns one learns both.
 ///
 /// The error names the offending key id, never a secret.

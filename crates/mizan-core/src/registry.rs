@@ -1,5 +1,5 @@
 //! The registry: every declared function, validated once as a graph
-//! (DECLARATION.md "Registration"), with contexts derived and merges resolved.
+//! (../shared/spec/DECLARATION.md "Registration"), with contexts derived and merges resolved.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;

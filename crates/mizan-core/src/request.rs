@@ -180,7 +180,7 @@ impl Describe for Upload {
     }
 }
 
-/// A raw HTTP response returned by a view-path function (PROTOCOL.md §3.4).
+/// A raw HTTP response returned by a view-path function (../shared/spec/PROTOCOL.md §3.4).
 #[derive(Debug, Clone)]
 pub struct ViewResponse {
     /// Status code.

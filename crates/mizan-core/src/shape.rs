@@ -1,5 +1,5 @@
 //! Type descriptions: the shapes and named types that the IR carries
-//! (IR.md, `docs/ir.md`), and the [`Describe`] trait that produces them.
+//! (../shared/spec/IR.md, `docs/ir.md`), and the [`Describe`] trait that produces them.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::fmt;

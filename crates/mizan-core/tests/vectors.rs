@@ -156,7 +156,7 @@ fn cache_keys_match_vectors() {
     }
 }
 
-/// The two CACHE.md vectors, spelled out so that a regenerated file cannot
+/// The two ../shared/spec/CACHE.md vectors, spelled out so that a regenerated file cannot
 /// silently move them.
 #[test]
 fn cache_keys_pinned_in_the_spec() {

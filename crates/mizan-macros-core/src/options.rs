@@ -1,4 +1,4 @@
-//! Parsing of `#[mizan::client(...)]` options (DECLARATION.md's table).
+//! Parsing of `#[mizan::client(...)]` options (../shared/spec/DECLARATION.md's table).
 
 use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};

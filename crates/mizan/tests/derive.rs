@@ -1,4 +1,4 @@
-//! `#[derive(Mizan)]` (DECLARATION.md, "Types"): the derive describes structs,
+//! `#[derive(Mizan)]` (../shared/spec/DECLARATION.md, "Types"): the derive describes structs,
 //! fieldless enums and newtypes with the names serde puts on the wire.
 //! Every naming test serializes a value and compares its keys with the
 //! description, so serde itself is the oracle.

@@ -1,4 +1,4 @@
-//! Registration validates the whole graph once (DECLARATION.md
+//! Registration validates the whole graph once (../shared/spec/DECLARATION.md
 //! "Registration"): each rule has a test that names its culprit.
 #![allow(missing_docs, unreachable_pub)]
 

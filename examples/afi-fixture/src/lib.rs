@@ -1,4 +1,4 @@
-//! The Mizan conformance fixture (`shared/spec/FIXTURE.md`): the same app every
+//! The Mizan conformance fixture (`../shared/spec/FIXTURE.md`): the same app every
 //! backend adapter ships, so that one black-box suite can probe any adapter
 //! over the wire.
 

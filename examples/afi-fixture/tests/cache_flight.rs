@@ -1,4 +1,4 @@
-//! Single-flight over HTTP (CACHE.md: "a concurrent cold miss on the same
+//! Single-flight over HTTP (../shared/spec/CACHE.md: "a concurrent cold miss on the same
 //! key executes the context once"), on an app whose member counts its runs.
 //! (Its own binary: the member must not join the fixture's registry.)
 

@@ -1,4 +1,4 @@
-//! CACHE.md over HTTP on the fixture, with the in-memory backend:
+//! ../shared/spec/CACHE.md over HTTP on the fixture, with the in-memory backend:
 //! `X-Mizan-Cache`, purges that are correct for every user, counters.
 
 mod cache_support;
@@ -133,7 +133,7 @@ async fn a_mutation_by_one_user_refreshes_every_other_users_copy() {
         assert_eq!(fx.ctx(who, "user", "user_id=1").await.cache(), "HIT");
     }
     // Alice renames herself; Bob, root and anonymous must not see their
-    // stale copies (CACHE.md "Invalidation must be correct for every user").
+    // stale copies (../shared/spec/CACHE.md "Invalidation must be correct for every user").
     fx.call(
         Who::User(1),
         "rename_user",

@@ -1,4 +1,4 @@
-//! CACHE.md over HTTP with the origin cache in Redis: a real `redis-server`
+//! ../shared/spec/CACHE.md over HTTP with the origin cache in Redis: a real `redis-server`
 //! started by each test on a free loopback port (never a system service),
 //! shared by two fixture instances over one database.
 

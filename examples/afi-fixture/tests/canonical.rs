@@ -1,4 +1,4 @@
-//! PROTOCOL.md §5: canonical values on the wire and in the invalidation
+//! ../shared/spec/PROTOCOL.md §5: canonical values on the wire and in the invalidation
 //! header.
 
 mod common;

@@ -5,7 +5,7 @@ mod common;
 
 use afi_fixture::Settings;
 use common::{Caller, serve};
-use mizan::axum::axum::Router;
+use mizan::axum::Router;
 use mizan::axum::axum::extract::Request;
 use mizan::axum::axum::http::HeaderValue;
 use mizan::axum::axum::middleware::{Next, from_fn};

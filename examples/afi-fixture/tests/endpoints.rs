@@ -1,4 +1,4 @@
-//! PROTOCOL.md §1: the endpoints `/session/`, `/call/` (JSON and multipart)
+//! ../shared/spec/PROTOCOL.md §1: the endpoints `/session/`, `/call/` (JSON and multipart)
 //! and `/ctx/<name>/`, probed over real HTTP.
 
 mod common;

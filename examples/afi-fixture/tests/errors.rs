@@ -1,4 +1,4 @@
-//! PROTOCOL.md §1.4: every error is the envelope
+//! ../shared/spec/PROTOCOL.md §1.4: every error is the envelope
 //! `{"error": {"code", "message", "details"?}}` with its code's status.
 
 mod common;

@@ -1,4 +1,4 @@
-//! PROTOCOL.md §2 and MWT.md: identity resolution (MWT, then the cookie
+//! ../shared/spec/PROTOCOL.md §2 and ../shared/spec/MWT.md: identity resolution (MWT, then the cookie
 //! session with CSRF, else anonymous), the `auth` rules, `mwt_obtain`.
 
 mod common;

@@ -1,4 +1,4 @@
-//! PROTOCOL.md §3: invalidation targets in the body and in
+//! ../shared/spec/PROTOCOL.md §3: invalidation targets in the body and in
 //! `X-Mizan-Invalidate`, auto-scoping, view-path functions.
 
 mod common;

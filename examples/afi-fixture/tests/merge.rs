@@ -1,4 +1,4 @@
-//! PROTOCOL.md §4: merge entries, resolved from the types at registration.
+//! ../shared/spec/PROTOCOL.md §4: merge entries, resolved from the types at registration.
 
 mod common;
 

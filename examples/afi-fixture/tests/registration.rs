@@ -1,6 +1,6 @@
 //! The IR and the edge manifest depend on what is registered, never on the
 //! order of registration, and match the golden files the project keeps
-//! (FIXTURE.md: "the project keeps both as golden files").
+//! (../shared/spec/FIXTURE.md: "the project keeps both as golden files").
 
 use std::path::PathBuf;
 

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use mizan::axum::axum::Router;
+use mizan::axum::Router;
 use mizan::prelude::*;
 use mizan::{Registry, Server};
 use tower_http::services::ServeDir;

@@ -38,6 +38,6 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let app = taskboard::app(taskboard::server()?, &web_dir);
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     println!("listening on {}", listener.local_addr()?);
-    mizan::axum::axum::serve(listener, app).await?;
+    mizan::axum::serve(listener, app).await?;
     Ok(())
 }

@@ -36,7 +36,7 @@ async fn start() -> App {
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move { mizan::axum::axum::serve(listener, app).await });
+    tokio::spawn(async move { mizan::axum::serve(listener, app).await });
     App {
         base: format!("http://{addr}"),
         http: reqwest::Client::new(),

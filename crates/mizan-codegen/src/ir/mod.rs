@@ -233,7 +233,7 @@ pub struct Affects {
     pub function: Option<String>,
 }
 
-/// A merge entry of a mutation (PROTOCOL.md §4).
+/// A merge entry of a mutation (../shared/spec/PROTOCOL.md §4).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Merge {
     /// The context whose bundle is updated.

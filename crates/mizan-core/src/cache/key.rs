@@ -1,4 +1,4 @@
-//! Cache key derivation (CACHE.md, pinned across implementations).
+//! Cache key derivation (../shared/spec/CACHE.md, pinned across implementations).
 //!
 //! ```text
 //! message = canonical_json({"c": context, "p": {k: canonical_string(v), ...}, "r": rev, "u": user_id})
@@ -29,7 +29,7 @@ use crate::canonical::{canonical_json, canonical_string, lower_hex};
 ///
 /// - `context`: the context's name;
 /// - `params`: its declared params, each already a canonical string
-///   (PROTOCOL.md §5; see [`derive_cache_key_from_json`] for raw values);
+///   (../shared/spec/PROTOCOL.md §5; see [`derive_cache_key_from_json`] for raw values);
 /// - `rev`: the context's effective rev (the maximum `rev` of its members);
 /// - `user`: the caller's id when the request has an identity.
 pub fn derive_cache_key(
@@ -75,7 +75,7 @@ pub fn derive_cache_key_from_json(
     derive_cache_key(secret, context, &canonical_params(params), rev, user)
 }
 
-/// Each param's canonical string (PROTOCOL.md §5), keyed by name.
+/// Each param's canonical string (../shared/spec/PROTOCOL.md §5), keyed by name.
 pub fn canonical_params(params: &Map<String, Value>) -> BTreeMap<String, String> {
     params
         .iter()

@@ -1,4 +1,4 @@
-//! The origin cache (CACHE.md): context bundles cached at the origin under
+//! The origin cache (../shared/spec/CACHE.md): context bundles cached at the origin under
 //! HMAC keys, purged by the mutations that invalidate them, for every user.
 //!
 //! ```

@@ -1,4 +1,4 @@
-//! The origin cache against CACHE.md, over the memory backend and failing
+//! The origin cache against ../shared/spec/CACHE.md, over the memory backend and failing
 //! or slow backends.
 
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,4 +1,4 @@
-//! Canonical strings and canonical JSON (PROTOCOL.md §5).
+//! Canonical strings and canonical JSON (../shared/spec/PROTOCOL.md §5).
 //!
 //! Wherever a value is compared or hashed as text (scoped matching, the
 //! `X-Mizan-Invalidate` header, cache keys, the manifest), every
@@ -144,7 +144,7 @@ fn push_zeros(out: &mut String, count: i32) {
     }
 }
 
-/// The canonical string of a value (PROTOCOL.md §5): a string as itself, an
+/// The canonical string of a value (../shared/spec/PROTOCOL.md §5): a string as itself, an
 /// integer in decimal, a float as [`js_number_to_string`] (so `5.0` is `"5"`),
 /// `true` / `false`, `null`; arrays and objects as their [`canonical_json`].
 ///
@@ -164,7 +164,7 @@ pub fn canonical_string(value: &Value) -> String {
     }
 }
 
-/// The canonical JSON text of a value (PROTOCOL.md §5): UTF-8, object keys
+/// The canonical JSON text of a value (../shared/spec/PROTOCOL.md §5): UTF-8, object keys
 /// sorted by byte order, no whitespace, non-ASCII characters unescaped.
 ///
 /// Strings are escaped exactly as JavaScript's `JSON.stringify` escapes them,

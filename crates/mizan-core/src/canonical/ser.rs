@@ -31,7 +31,7 @@ use crate::error::MizanError;
 /// serializes itself; `to_value` parses the field's string as JSON.
 const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
 
-/// The canonical JSON text (PROTOCOL.md §5) of any serializable value.
+/// The canonical JSON text (../shared/spec/PROTOCOL.md §5) of any serializable value.
 ///
 /// Equal, byte for byte, to
 /// [`canonical_json`](super::canonical_json)`(&serde_json::to_value(value)?)`,

@@ -7,7 +7,7 @@
 
 use afi_fixture::{DEFAULT_MWT_SECRET, Settings, Store};
 use mizan::Server;
-use mizan::axum::axum::Router;
+use mizan::axum::Router;
 use mizan::cache::CacheStats;
 use mizan::mwt::{MwtConfig, MwtKey, MwtSubject};
 use reqwest::StatusCode;
@@ -67,7 +67,7 @@ pub(crate) async fn serve(server: Server) -> Instance {
         .await
         .expect("bind a loopback port");
     let addr = listener.local_addr().expect("the bound address");
-    tokio::spawn(async move { mizan::axum::axum::serve(listener, app).await });
+    tokio::spawn(async move { mizan::axum::serve(listener, app).await });
     Instance {
         base: format!("http://{addr}"),
         http: reqwest::Client::new(),

@@ -7,7 +7,7 @@
 use std::fmt;
 
 use afi_fixture::{DEFAULT_MWT_SECRET, SESSION_COOKIE, Settings, USERS};
-use mizan::axum::axum::Router;
+use mizan::axum::Router;
 use mizan::mwt::{MwtConfig, MwtKey, MwtSubject};
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 /// The mount point of the API in the fixture.
 pub(crate) const MOUNT: &str = "/api/mizan";
-/// The CSRF cookie and header of PROTOCOL.md §2 (the fixture keeps the defaults).
+/// The CSRF cookie and header of ../shared/spec/PROTOCOL.md §2 (the fixture keeps the defaults).
 pub(crate) const CSRF_COOKIE: &str = "mizan_csrftoken";
 pub(crate) const CSRF_HEADER: &str = "X-CSRFToken";
 
@@ -59,7 +59,7 @@ impl Reply {
         self.json()["result"].clone()
     }
 
-    /// Asserts the error envelope of PROTOCOL.md §1.4 with this status and
+    /// Asserts the error envelope of ../shared/spec/PROTOCOL.md §1.4 with this status and
     /// code, and returns the inner error object.
     pub(crate) fn expect_error(&self, status: u16, code: &str) -> Value {
         assert_eq!(self.status.as_u16(), status, "{self:?}");
@@ -107,7 +107,7 @@ pub(crate) async fn serve(app: Router) -> Fixture {
         .await
         .expect("bind a loopback port");
     let addr = listener.local_addr().expect("the bound address");
-    tokio::spawn(async move { mizan::axum::axum::serve(listener, app).await });
+    tokio::spawn(async move { mizan::axum::serve(listener, app).await });
     Fixture {
         base: format!("http://{addr}"),
         http: reqwest::Client::new(),
@@ -258,7 +258,7 @@ pub(crate) fn mwt_config() -> MwtConfig {
     MwtConfig::new(MwtKey::new("k1", DEFAULT_MWT_SECRET))
 }
 
-/// A fixture user with the roles of the table in FIXTURE.md.
+/// A fixture user with the roles of the table in ../shared/spec/FIXTURE.md.
 pub(crate) fn subject(user_id: i64) -> MwtSubject {
     let (id, _, staff, superuser, perms) = USERS
         .iter()
@@ -316,7 +316,7 @@ pub(crate) fn assert_no_store(reply: &Reply) {
 }
 
 /// Fails unless every object in `raw` writes its keys in byte order
-/// (PROTOCOL.md: "Object keys of every JSON body a server writes are sorted").
+/// (../shared/spec/PROTOCOL.md: "Object keys of every JSON body a server writes are sorted").
 /// `serde_json::Value` would sort them itself, so this reads the text.
 pub(crate) fn assert_keys_sorted(raw: &str) {
     struct Checked;
