@@ -4,16 +4,16 @@
 //! bindings) hand every request to [`Server::exchange`] and write out what it
 //! answers.
 //!
-//! The modules, in layers (each uses only those above it):
+//! The modules, grouped by role, each group using only the groups above it:
 //!
 //! | role | modules |
 //! |---|---|
-//! | foundations | [`error`], [`canonical`], [`json`], [`kdl`], [`shape`], [`identity`], [`clock`], [`csrf`] |
-//! | declaration | [`request`], [`args`], [`function`] |
-//! | the graph | [`graph`], [`merge`], [`builtin`], [`registry`] |
-//! | what the graph emits | [`ir`], [`manifest`] |
-//! | protocol rules | [`invalidation`], [`mwt`], [`cache`] |
-//! | serving | [`server`]: the one entry ([`Server::exchange`]), its HTTP binding ([`Server::serve_http`]) |
+//! | foundations | [`error`], [`identity`], [`clock`], [`csrf`], [`kdl`], [`canonical`], [`shape`], [`json`], [`mwt`] |
+//! | declaring a function | [`request`] (the handle, `Upload`, view responses), [`args`] (decoding arguments), [`function`] (the declaration) |
+//! | the graph | [`graph`] (resolved functions and contexts), [`builtin`], [`merge`] (resolution), [`registry`] (validation) |
+//! | what the graph yields | [`ir`], [`manifest`], [`invalidation`] (targets, header, auto-scoping) |
+//! | state across requests | [`cache`] (the origin cache) |
+//! | serving | [`server`]: the one entry ([`Server::exchange`]) and its HTTP binding ([`Server::serve_http`]) |
 //!
 //! The wire protocol is `../shared/spec/PROTOCOL.md`; where it is silent,
 //! this implementation's decisions are in `docs/protocol.md`.

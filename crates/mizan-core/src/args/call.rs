@@ -151,7 +151,31 @@ impl From<Map<String, Value>> for CallArgs {
     }
 }
 
-/// The arguments of one call, consumed parameter by parameter.
+/// The arguments of one call, consumed parameter by parameter (the code
+/// `#[mizan::client]` generates does this): every bad argument is collected,
+/// and [`finish`](Self::finish) reports them all at once.
+///
+/// ```
+/// use mizan_core::Args;
+/// use serde_json::json;
+///
+/// let sent = json!({"board_id": 3, "items": [{"id": 1}, {"id": "two"}], "extra": true});
+/// let mut args = Args::new(sent.as_object().cloned().unwrap_or_default());
+/// let board: Option<i64> = args.required("board_id");
+/// let items: Option<Vec<std::collections::BTreeMap<String, i64>>> = args.required("items");
+/// let limit: Option<i64> = args.with_default("limit", || 10);
+/// assert_eq!((board, limit), (Some(3), Some(10)));
+/// assert!(items.is_none());
+///
+/// let err = args.finish().expect_err("two bad fields");
+/// assert_eq!(
+///     err.details(),
+///     Some(&json!({"fields": {
+///         "extra": ["Unknown argument."],
+///         "items[1].id": ["invalid type: string \"two\", expected an integer"],
+///     }}))
+/// );
+/// ```
 #[derive(Debug, Default)]
 pub struct Args {
     values: BTreeMap<String, ArgValue>,

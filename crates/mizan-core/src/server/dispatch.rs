@@ -21,7 +21,42 @@ use crate::invalidation::scope::{is_scoping_argument, merge_params, targets_of};
 use crate::json::JsonText;
 use crate::request::{Request, Transport};
 
-/// Context parameters as a transport delivers them.
+/// Context parameters as a transport delivers them: query-string text over
+/// HTTP, typed JSON over the socket and IPC. Either way, only the context's
+/// declared parameters are kept and the required ones must be there.
+///
+/// ```
+/// # use mizan_core::{FunctionDef, Handler, JsonText, Registry, Server, Shape};
+/// # use mizan_core::function::{ParamDef, Signature};
+/// use mizan_core::server::{ContextParams, Exchange, Operation, Outcome};
+/// # let mut profile = FunctionDef::new(
+/// #     "user_profile",
+/// #     |_| Signature {
+/// #         params: vec![ParamDef { name: "user_id".into(), shape: Shape::Int, required: true, default: None }],
+/// #         output: Some(Shape::Any),
+/// #     },
+/// #     Handler::data(|_req, mut args| async move {
+/// #         let id = args.required::<i64>("user_id");
+/// #         args.finish()?;
+/// #         JsonText::from_serialize(&serde_json::json!({ "user_id": id }))
+/// #     }),
+/// # );
+/// # profile.context = Some("user".into());
+/// # let server = Server::builder().registry(Registry::builder().definition(profile).build()?).build()?;
+/// // `GET /ctx/user/?user_id=5&utm=x`, as the HTTP binding hands it over:
+/// let query = [("user_id".to_owned(), "5".to_owned()), ("utm".to_owned(), "x".to_owned())];
+/// let fetch = Operation::Fetch {
+///     context: "user".into(),
+///     params: ContextParams::Query(query.into_iter().collect()),
+/// };
+/// # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
+/// let Outcome::Fetched(bundle) = server.exchange(Exchange::http(Default::default(), fetch)).await else {
+///     panic!("a bundle")
+/// };
+/// assert_eq!(bundle.bundle.as_str(), r#"{"user_profile":{"user_id":5}}"#);
+/// # });
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub enum ContextParams {
     /// Query-string values, coerced to the declared types.
