@@ -361,11 +361,13 @@ def profile(load: Load, seconds: float, cores: Cores) -> str:
     )
 
 
-def instructions(servers: Path, path: str, body: str, n: int) -> dict[str, float]:
+def instructions(servers: Path, path: str, body: str | None, n: int,
+                 target: str = "/api/mizan/call/") -> dict[str, float]:
     """Inclusive user-space instructions per request of every function of a
     fresh bench server under callgrind: the costs of `2n` requests minus those
     of `n` requests, over `n`, so start-up and warm-up cancel out. Exact and
-    deaf to other users of the machine. The key "" is the whole process."""
+    deaf to other users of the machine. The key "" is the whole process.
+    `body` is POSTed to `target`; without one, `target` is a GET."""
 
     def costs(count: int) -> dict[str, int]:
         out_file = CACHE / f"callgrind-{count}.out"
@@ -381,7 +383,10 @@ def instructions(servers: Path, path: str, body: str, n: int) -> dict[str, float
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             for _ in range(count):
-                conn.request("POST", "/api/mizan/call/", body, {"Content-Type": "application/json"})
+                if body is None:
+                    conn.request("GET", target)
+                else:
+                    conn.request("POST", target, body, {"Content-Type": "application/json"})
                 resp = conn.getresponse()
                 resp.read()
                 if resp.status != 200:
@@ -446,6 +451,34 @@ def instruction_profile(servers: Path, body: str, n: int) -> str:
         *(f"{cost:>8,.0f}  {name[:140]}" for cost, name in base),
     ]
     return "\n".join(lines) + "\n"
+
+
+def comparison_table(results: list[Result], counts: dict[str, dict[str, float]],
+                     label: str) -> list[str]:
+    """This tree's Mizan beside an earlier build of it, measured in one run:
+    the same bench app, the same loads, interleaved rounds, plus exact
+    instruction counts."""
+    by_label = {r.load.label: r for r in results}
+    lines = [
+        f"The bench servers built from `{label}` ran beside this tree's, pinned to the same core, "
+        "their rounds interleaved with this tree's; *instructions* are callgrind's user-space "
+        "instructions per request (exact, repeatable, deaf to other users of the machine).",
+        "",
+        "| × before (per core) | load | build | req/s | p50 | server CPU / req | per core | "
+        "instructions / req |",
+        "|---:|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for load in ("echo", "context bundle"):
+        now, before = by_label[f"{load}: this tree"], by_label[f"{load}: {label}"]
+        for res, build in ((before, label), (now, "this tree")):
+            key = f"{load}: {build}"
+            lines.append(
+                f"| {res.med('capacity') / before.med('capacity'):.2f}× | {load} | {build} | "
+                f"{res.rps:,.0f} | {us(res.med('p50_us'))} | {res.med('cpu_us_per_req'):.1f} µs | "
+                f"{res.med('capacity'):,.0f} | "
+                + (f"{counts[key]['']:,.0f}" if key in counts else "—") + " |"
+            )
+    return lines
 
 
 # ---- codegen ---------------------------------------------------------------
@@ -661,6 +694,9 @@ def main() -> None:
     parser.add_argument("--generate", required=True, help="the mizan-generate binary")
     parser.add_argument("--out", required=True, help="where to write the report")
     parser.add_argument("--cache-bench", help="the mizan-bench-cache binary, when built")
+    parser.add_argument("--compare-servers",
+                        help="mizan-bench-servers built from an earlier revision, to measure beside")
+    parser.add_argument("--compare-label", default="before", help="that revision's name")
     args = parser.parse_args()
     plan = Plan.of(args.smoke)
     cores = Cores.detect()
@@ -680,6 +716,14 @@ def main() -> None:
         [p_fastapi], cwd=BENCH / "peers" / "fastapi",
     )
     servers = [rust, trpc, fastapi]
+    before = None
+    if args.compare_servers:
+        p_before, p_before_axum = free_port(), free_port()
+        before = Server("rust-before", [*cores.server, args.compare_servers, "--mizan",
+                                        f"127.0.0.1:{p_before}", "--axum",
+                                        f"127.0.0.1:{p_before_axum}"], [p_before, p_before_axum])
+        servers.append(before)
+    comparison_results: list[Result] = []
     try:
         for s in servers:
             log(f"starting {s.name}")
@@ -735,6 +779,21 @@ def main() -> None:
             raise SystemExit(f"the page bundle has members {sorted(bundle_body)}")
         context_results = measure(contexts, plan.context_s, plan, cores)
 
+        # -- this tree beside an earlier build of it
+        if before is not None:
+            label = args.compare_label
+            pairs = [
+                ("echo", [f"POST /api/mizan/call/ {echo_call}"]),
+                ("context bundle", bundle),
+            ]
+            comparison = []
+            for load, requests in pairs:
+                comparison.append(Load(f"{load}: this tree", rust, p_mizan, requests))
+                comparison.append(Load(f"{load}: {label}", before, p_before, requests))
+            for load in comparison:
+                check(load)
+            comparison_results = measure(comparison, plan.dispatch_s, plan, cores)
+
         # -- profile a missed dispatch target
         mizan_vs_axum = dispatch_results[1].med("capacity") / dispatch_results[0].med("capacity")
         profile_text = None
@@ -756,6 +815,16 @@ def main() -> None:
             "\n\n```text\n" + instruction_profile(Path(args.servers), echo_call, 2000)
             + "```\n\n" + profile_text
         )
+
+    comparison_counts: dict[str, dict[str, float]] = {}
+    if args.compare_servers and shutil.which("valgrind") and not plan.smoke:
+        log(f"counting instructions: this tree vs {args.compare_label} (callgrind)")
+        for build, binary in (("this tree", args.servers), (args.compare_label,
+                                                            args.compare_servers)):
+            comparison_counts[f"echo: {build}"] = instructions(Path(binary), "mizan", echo_call,
+                                                               2000)
+            comparison_counts[f"context bundle: {build}"] = instructions(
+                Path(binary), "mizan", None, 1000, target=f"/api/mizan/ctx/page/?id={PAGE_ID}")
 
     log("codegen")
     codegen_runs = codegen(Path(args.generate), plan)
@@ -860,6 +929,10 @@ def main() -> None:
     ]
     if profile_text:
         lines += ["", "### Profile (Mizan below 0.9× axum per core)", "", profile_text]
+
+    if comparison_results:
+        lines += ["", f"## This tree beside `{args.compare_label}`", ""]
+        lines += comparison_table(comparison_results, comparison_counts, args.compare_label)
 
     lines += ["", "## Context bundling: a page that needs ten functions", ""]
     lines += [
