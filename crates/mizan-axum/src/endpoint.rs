@@ -1,10 +1,7 @@
-//! The one handler shape: take the request whole (moving its headers rather
-//! than cloning them), restore the URI the client sent, and hand it to the
-//! core with the endpoint the router matched.
+//! One handler per endpoint: each hands the request whole (its headers
+//! moved, not cloned) to the core with the endpoint the router matched.
 
 use std::collections::BTreeMap;
-use std::future::Future;
-use std::pin::Pin;
 
 use axum::body::Body;
 use axum::extract::{OriginalUri, Path, Request, State};
@@ -12,23 +9,28 @@ use axum::response::Response;
 use mizan_core::Server;
 use mizan_core::server::HttpEndpoint;
 
-type Answer = Pin<Box<dyn Future<Output = Response> + Send>>;
-
-async fn serve(server: Server, endpoint: HttpEndpoint, mut request: Request) -> Response {
-    // Under `nest`, axum strips the prefix from the URI; the core words its
-    // messages with the path the client sent.
-    if let Some(OriginalUri(original)) = request.extensions_mut().remove::<OriginalUri>() {
-        *request.uri_mut() = original;
-    }
+async fn serve(server: &Server, endpoint: HttpEndpoint, request: Request) -> Response {
     server.serve_http(endpoint, request).await.map(Body::from)
 }
 
-/// A handler for an endpoint known when routing (`/session/`, `/call/`,
-/// the catch-all).
-pub(crate) fn fixed(
-    endpoint: HttpEndpoint,
-) -> impl Fn(State<Server>, Request) -> Answer + Clone + Send + Sync + 'static {
-    move |State(server), request| Box::pin(serve(server, endpoint.clone(), request))
+/// Under `nest`, axum strips the prefix from the URI; the query string is
+/// kept. Only the core's messages (an unknown path, a method it does not
+/// allow) need the path the client sent, so only those handlers restore it.
+fn as_sent(mut request: Request) -> Request {
+    if let Some(OriginalUri(original)) = request.extensions_mut().remove::<OriginalUri>() {
+        *request.uri_mut() = original;
+    }
+    request
+}
+
+/// `/session/`.
+pub(crate) async fn session(State(server): State<Server>, request: Request) -> Response {
+    serve(&server, HttpEndpoint::Session, request).await
+}
+
+/// `/call/`.
+pub(crate) async fn call(State(server): State<Server>, request: Request) -> Response {
+    serve(&server, HttpEndpoint::Call, request).await
 }
 
 /// `/ctx/{name}/`.
@@ -37,13 +39,37 @@ pub(crate) async fn context(
     Path(name): Path<String>,
     request: Request,
 ) -> Response {
-    serve(server, HttpEndpoint::Context(name), request).await
+    serve(&server, HttpEndpoint::Context(name), request).await
 }
 
-/// A view-path route.
+/// `/session/` with a method other than the one routed to [`session`].
+pub(crate) async fn session_other(State(server): State<Server>, request: Request) -> Response {
+    serve(&server, HttpEndpoint::Session, as_sent(request)).await
+}
+
+/// `/call/` with a method other than the one routed to [`call`].
+pub(crate) async fn call_other(State(server): State<Server>, request: Request) -> Response {
+    serve(&server, HttpEndpoint::Call, as_sent(request)).await
+}
+
+/// `/ctx/{name}/` with a method other than the one routed to [`context`].
+pub(crate) async fn context_other(
+    State(server): State<Server>,
+    Path(name): Path<String>,
+    request: Request,
+) -> Response {
+    serve(&server, HttpEndpoint::Context(name), as_sent(request)).await
+}
+
+/// Any other path under the mount point.
+pub(crate) async fn unknown(State(server): State<Server>, request: Request) -> Response {
+    serve(&server, HttpEndpoint::Unknown, as_sent(request)).await
+}
+
+/// A view-path route: the handler knows its route pattern.
 pub(crate) fn view(
     route: &str,
-) -> impl Fn(State<Server>, Path<BTreeMap<String, String>>, Request) -> Answer
+) -> impl Fn(State<Server>, Path<BTreeMap<String, String>>, Request) -> ViewFuture
 + Clone
 + Send
 + Sync
@@ -54,6 +80,8 @@ pub(crate) fn view(
             route: route.clone(),
             path_params,
         };
-        Box::pin(serve(server, endpoint, request))
+        Box::pin(async move { serve(&server, endpoint, as_sent(request)).await })
     }
 }
+
+type ViewFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>>;

@@ -18,9 +18,8 @@
 
 mod endpoint;
 
-use axum::routing::any;
+use axum::routing::{any, get, post};
 use mizan_core::Server;
-use mizan_core::server::HttpEndpoint;
 
 pub use axum;
 /// The router type every function here returns, re-exported for apps that compose it.
@@ -33,10 +32,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>(server: Server) -> Router<S> {
     let mut api = api_routes(&mount);
     if !mount.is_empty() {
         // The catch-all is scoped to the mount, so it never shadows app routes.
-        api = api.route(
-            &format!("{mount}/{{*rest}}"),
-            any(endpoint::fixed(HttpEndpoint::Unknown)),
-        );
+        api = api.route(&format!("{mount}/{{*rest}}"), any(endpoint::unknown));
     }
     // Registered at their full paths rather than nested: one routing pass
     // per request instead of a prefix strip and a second lookup.
@@ -51,15 +47,21 @@ pub fn api_router<S: Clone + Send + Sync + 'static>(server: Server) -> Router<S>
 
 fn api_routes(prefix: &str) -> Router<Server> {
     Router::new()
+        // The method each endpoint serves is routed straight to it; any
+        // other method reaches the core through the fallback, and the core
+        // answers it (`405` with `Allow`).
         .route(
             &format!("{prefix}/session/"),
-            any(endpoint::fixed(HttpEndpoint::Session)),
+            get(endpoint::session).fallback(endpoint::session_other),
         )
         .route(
             &format!("{prefix}/call/"),
-            any(endpoint::fixed(HttpEndpoint::Call)),
+            post(endpoint::call).fallback(endpoint::call_other),
         )
-        .route(&format!("{prefix}/ctx/{{name}}/"), any(endpoint::context))
+        .route(
+            &format!("{prefix}/ctx/{{name}}/"),
+            get(endpoint::context).fallback(endpoint::context_other),
+        )
 }
 
 /// Every view-path route (../shared/spec/PROTOCOL.md §3.4), each at its own

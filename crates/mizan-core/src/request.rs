@@ -79,6 +79,25 @@ impl Request {
             services: Arc::default(),
         }
     }
+    /// A request with every part at once (what the server builds for each
+    /// request; one move instead of a builder's several).
+    pub(crate) fn for_transport(
+        identity: Option<Identity>,
+        headers: HeaderMap,
+        transport: Transport,
+        state: Arc<AppState>,
+        services: Arc<AppState>,
+    ) -> Self {
+        Self {
+            identity,
+            headers,
+            state,
+            transport,
+            path_params: BTreeMap::new(),
+            body: Bytes::new(),
+            services,
+        }
+    }
     /// Sets the transport.
     #[must_use]
     pub fn with_transport(mut self, transport: Transport) -> Self {

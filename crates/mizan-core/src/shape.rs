@@ -127,7 +127,7 @@ pub struct Field {
 /// on the way (two different definitions under one name).
 #[derive(Debug, Default, Clone)]
 pub struct TypeSet {
-    defs: BTreeMap<String, (TypeDef, &'static str)>,
+    defs: BTreeMap<String, (TypeDef, String)>,
     in_progress: BTreeSet<String>,
     conflicts: Vec<String>,
 }
@@ -143,14 +143,15 @@ impl TypeSet {
         T::describe(self)
     }
 
-    /// Defines (or re-uses) the named type `name` whose Rust origin is
-    /// `origin` (its `type_name`), building the definition with `build`.
+    /// Defines (or re-uses) the named type `name` whose origin is `origin`
+    /// (its Rust `type_name`, or a Python class's qualified name), building
+    /// the definition with `build`.
     /// Returns `ref "name"`. A second, different definition under the same
     /// name is recorded as a conflict and reported at registration.
     pub fn define(
         &mut self,
         name: &str,
-        origin: &'static str,
+        origin: &str,
         build: impl FnOnce(&mut TypeSet) -> TypeDef,
     ) -> Shape {
         let shape = Shape::Ref(name.to_owned());
@@ -158,7 +159,7 @@ impl TypeSet {
             return shape;
         }
         if let Some((_, existing_origin)) = self.defs.get(name) {
-            if *existing_origin == origin {
+            if existing_origin == origin {
                 return shape;
             }
         }
@@ -173,7 +174,7 @@ impl TypeSet {
             }
             Some(_) => {}
             None => {
-                self.defs.insert(name.to_owned(), (def, origin));
+                self.defs.insert(name.to_owned(), (def, origin.to_owned()));
             }
         }
         shape
@@ -186,7 +187,7 @@ impl TypeSet {
     pub fn define_newtype(
         &mut self,
         name: &str,
-        origin: &'static str,
+        origin: &str,
         inner: impl FnOnce(&mut TypeSet) -> Shape,
     ) -> Shape {
         if self.in_progress.contains(name) {

@@ -432,13 +432,13 @@ async fn csrf_applies_to_unsafe_view_methods_only() {
     let server = server();
     let cookie_only = headers(&[("cookie", &format!("{SESSION}=1; mizan_csrftoken=abc"))]);
     let view = |method: Method| {
-        Operation::View(ViewInput {
+        Operation::View(Box::new(ViewInput {
             function: "submit_page".into(),
             method,
             path_params: BTreeMap::new(),
             query: BTreeMap::new(),
             body: Bytes::new(),
-        })
+        }))
     };
     let get = server
         .exchange(Exchange::http(cookie_only.clone(), view(Method::GET)))

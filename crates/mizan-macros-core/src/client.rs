@@ -240,7 +240,7 @@ impl ClientFn {
                 AuthOption::Required => quote!(::mizan::Auth::Required),
                 AuthOption::Staff => quote!(::mizan::Auth::Staff),
                 AuthOption::Superuser => quote!(::mizan::Auth::Superuser),
-                AuthOption::Predicate(p) => quote_spanned!(p.span()=> ::mizan::Auth::Custom(#p)),
+                AuthOption::Predicate(p) => quote_spanned!(p.span()=> ::mizan::Auth::custom(#p)),
             };
             quote!(__def.auth = #value;)
         });

@@ -205,9 +205,14 @@ impl Server {
         };
         let user = req.identity().map(|id| id.id().to_owned());
         let run = self.run_bundle(req, name, values.clone());
-        let (bundle, status) = setup
-            .cache
-            .fetch(&setup.secret, ctx, &values, user.as_deref(), run)
+        // Boxed: the cache's future is large, and every request's future
+        // would otherwise carry its size.
+        let (bundle, status) =
+            Box::pin(
+                setup
+                    .cache
+                    .fetch(&setup.secret, ctx, &values, user.as_deref(), run),
+            )
             .await?;
         Ok(ContextFetch {
             bundle,
@@ -251,7 +256,11 @@ impl Server {
     /// failure is logged and counted, never the caller's error: the
     /// mutation itself succeeded.
     async fn purge_after_mutation(&self, function: &str, targets: &[Target]) {
-        if let Err(err) = self.purge(targets).await {
+        if targets.is_empty() || self.inner.cache.is_none() {
+            return;
+        }
+        // Boxed for the same reason as the cache's fetch.
+        if let Err(err) = Box::pin(self.purge(targets)).await {
             tracing::error!(
                 function,
                 error = %err,

@@ -7,9 +7,8 @@ use std::collections::BTreeMap;
 use bytes::Bytes;
 use http::HeaderMap;
 use serde::Deserialize;
-use serde::de::IgnoredAny;
+use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::error::Category;
-use serde_json::value::RawValue;
 
 use crate::args::{CallArgs, RawArgs};
 use crate::error::MizanError;
@@ -47,7 +46,9 @@ impl CallEnvelope {
         limit: usize,
     ) -> Result<Self, MizanError> {
         match multipart_boundary(headers) {
-            Some(boundary) => parse_multipart(body, boundary, limit).await,
+            // Boxed: multer's future is large, and every call's future
+            // would otherwise carry its size.
+            Some(boundary) => Box::pin(parse_multipart(body, boundary, limit)).await,
             None => Self::from_json(&body),
         }
     }
@@ -73,21 +74,18 @@ impl CallEnvelope {
                 Err(e) => not_json(e),
             });
         }
-        let envelope: Wire<'_> = serde_json::from_slice(bytes).map_err(|e| match e.classify() {
+        let envelope: Wire = serde_json::from_slice(bytes).map_err(|e| match e.classify() {
             Category::Data => not_an_object(),
             _ => not_json(e),
         })?;
-        let function = match envelope
-            .name
-            .map(|raw| serde_json::from_str::<Option<String>>(raw.get()))
-        {
-            Some(Ok(Some(name))) if !name.is_empty() => name,
-            None | Some(Ok(_)) => {
+        let function = match envelope.name {
+            FnField::Name(name) if !name.is_empty() => name,
+            FnField::Name(_) | FnField::Missing => {
                 return Err(MizanError::bad_request(
                     "`fn` is missing: name the function to call",
                 ));
             }
-            Some(Err(_)) => return Err(MizanError::bad_request("`fn` must be a string")),
+            FnField::NotAString => return Err(MizanError::bad_request("`fn` must be a string")),
         };
         let args = match envelope.args {
             Some(RawArgs::Object(args)) => args,
@@ -104,13 +102,70 @@ impl CallEnvelope {
     }
 }
 
-/// The envelope as it is on the wire, borrowed from the body.
+/// The envelope as it is on the wire, read in one pass.
 #[derive(Deserialize)]
-struct Wire<'a> {
-    #[serde(rename = "fn", borrow, default)]
-    name: Option<&'a RawValue>,
+struct Wire {
+    #[serde(rename = "fn", default)]
+    name: FnField,
     #[serde(default)]
     args: Option<RawArgs>,
+}
+
+/// `fn` as sent: a name, absent (or `null`), or some other JSON value.
+#[derive(Default)]
+enum FnField {
+    Name(String),
+    #[default]
+    Missing,
+    NotAString,
+}
+
+impl<'de> Deserialize<'de> for FnField {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(FnFieldVisitor)
+    }
+}
+
+struct FnFieldVisitor;
+
+impl<'de> Visitor<'de> for FnFieldVisitor {
+    type Value = FnField;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a function name")
+    }
+    fn visit_str<E>(self, name: &str) -> Result<FnField, E> {
+        Ok(FnField::Name(name.to_owned()))
+    }
+    fn visit_string<E>(self, name: String) -> Result<FnField, E> {
+        Ok(FnField::Name(name))
+    }
+    fn visit_unit<E>(self) -> Result<FnField, E> {
+        Ok(FnField::Missing)
+    }
+    fn visit_none<E>(self) -> Result<FnField, E> {
+        Ok(FnField::Missing)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<FnField, E> {
+        Ok(FnField::NotAString)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<FnField, E> {
+        Ok(FnField::NotAString)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<FnField, E> {
+        Ok(FnField::NotAString)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<FnField, E> {
+        Ok(FnField::NotAString)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<FnField, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(FnField::NotAString)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FnField, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(FnField::NotAString)
+    }
 }
 
 fn not_an_object() -> MizanError {

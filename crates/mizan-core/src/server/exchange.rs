@@ -51,8 +51,9 @@ pub enum Operation {
         /// Its parameters.
         params: ContextParams,
     },
-    /// Run a view-path function at its route.
-    View(ViewInput),
+    /// Run a view-path function at its route (boxed: views are rare, and
+    /// every request's value would otherwise be as large).
+    View(Box<ViewInput>),
 }
 
 /// A call as the transport received it.
@@ -200,8 +201,10 @@ impl Server {
             }
             Operation::Fetch { context, params } => {
                 let req = self.request_handle(identity, headers, transport);
+                // Boxed, so that every call's future does not carry the
+                // fetch's size as well (the two are not laid over each other).
                 Ok(Outcome::Fetched(
-                    self.fetch_context(req, &context, params).await?,
+                    Box::pin(self.fetch_context(req, &context, params)).await?,
                 ))
             }
             Operation::View(view) => {
@@ -211,9 +214,10 @@ impl Server {
                     .request_handle(identity, headers, transport)
                     .with_body(view.body)
                     .with_path_params(view.path_params);
-                Ok(Outcome::Viewed(
-                    self.view(req, &view.function, params).await?,
-                ))
+                // Boxed: views are rare, and their future is large.
+                Ok(Outcome::Viewed(Box::new(
+                    Box::pin(self.view(req, &view.function, params)).await?,
+                )))
             }
         }
     }

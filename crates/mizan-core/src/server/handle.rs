@@ -108,8 +108,12 @@ impl Server {
         headers: HeaderMap,
         transport: Transport,
     ) -> Request {
-        Request::new(identity, headers, self.inner.state.clone())
-            .with_transport(transport)
-            .with_services(self.inner.services.clone())
+        Request::for_transport(
+            identity,
+            headers,
+            transport,
+            self.inner.state.clone(),
+            self.inner.services.clone(),
+        )
     }
 }

@@ -6,11 +6,11 @@
 
 use std::collections::BTreeMap;
 
-use bytes::Bytes;
+use bytes::{Buf as _, Bytes, BytesMut};
 use http::header::{ALLOW, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, SET_COOKIE};
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
 use http_body::Body;
-use http_body_util::{BodyExt as _, LengthLimitError, Limited};
+use http_body_util::BodyExt as _;
 
 use super::dispatch::ContextParams;
 use super::exchange::{CallInput, Exchange, Operation, ViewInput};
@@ -157,13 +157,13 @@ impl Server {
                     .view_at(&route, &parts.method)
                     .ok_or_else(not_allowed)?;
                 let body = read_body(&parts.headers, body, self.inner.body_limit).await?;
-                Operation::View(ViewInput {
+                Operation::View(Box::new(ViewInput {
                     function,
                     method: parts.method.clone(),
                     path_params,
                     query: query_pairs(parts.uri.query()),
                     body,
-                })
+                }))
             }
             HttpEndpoint::Unknown => {
                 return Err(MizanError::not_found(format!(
@@ -226,6 +226,7 @@ impl Server {
                 resp
             }
             Outcome::Viewed(view) => {
+                let view = *view;
                 let mut resp = Response::new(view.response.body);
                 *resp.status_mut() = view.response.status;
                 *resp.headers_mut() = view.response.headers;
@@ -269,7 +270,8 @@ fn query_pairs(query: Option<&str>) -> BTreeMap<String, String> {
 }
 
 /// Reads the whole body, failing with `413` as soon as it exceeds `limit`
-/// (before reading anything when `Content-Length` already says so).
+/// (before reading anything when `Content-Length` already says so). A body
+/// that arrives in one frame (the usual case) is kept as it is, uncopied.
 async fn read_body<B>(headers: &HeaderMap, body: B, limit: usize) -> Result<Bytes, MizanError>
 where
     B: Body,
@@ -282,14 +284,37 @@ where
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(MizanError::payload_too_large(limit));
     }
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(err) if err.is::<LengthLimitError>() => Err(MizanError::payload_too_large(limit)),
-        Err(err) => Err(
+    let mut body = std::pin::pin!(body);
+    let mut first: Option<Bytes> = None;
+    let mut more = BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|err| {
             MizanError::bad_request("The request body could not be read")
-                .with_source(BoxedError(err)),
-        ),
+                .with_source(BoxedError(err.into()))
+        })?;
+        let Ok(mut data) = frame.into_data() else {
+            continue; // trailers
+        };
+        let chunk = data.copy_to_bytes(data.remaining());
+        let read = first.as_ref().map_or(0, Bytes::len) + more.len();
+        if read + chunk.len() > limit {
+            return Err(MizanError::payload_too_large(limit));
+        }
+        match &first {
+            None => first = Some(chunk),
+            Some(_) => more.extend_from_slice(&chunk),
+        }
     }
+    Ok(match first {
+        None => Bytes::new(),
+        Some(first) if more.is_empty() => first,
+        Some(first) => {
+            let mut whole = BytesMut::with_capacity(first.len() + more.len());
+            whole.extend_from_slice(&first);
+            whole.extend_from_slice(&more);
+            whole.freeze()
+        }
+    })
 }
 
 /// A boxed body error, as a sized error that can be kept as a cause.

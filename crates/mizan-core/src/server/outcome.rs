@@ -21,8 +21,9 @@ pub enum Outcome {
     Called(CallOutcome),
     /// A fetched context bundle.
     Fetched(ContextFetch),
-    /// A view-path function's raw response.
-    Viewed(ViewOutcome),
+    /// A view-path function's raw response (boxed: views are rare, and every
+    /// outcome would otherwise be as large).
+    Viewed(Box<ViewOutcome>),
     /// Any failure, rendered through the error envelope.
     Failed(MizanError),
 }
