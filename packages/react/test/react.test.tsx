@@ -4,7 +4,7 @@ import { act } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MizanProvider, useMizan } from '../src/index.js';
-import { type App, startApp } from './support/app.js';
+import { type App, startApp } from '../../base/test/support/app.js';
 import { UserContext, useRenameUser, useUserContext, useUserOrders, useUserProfile } from './support/generated.js';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;

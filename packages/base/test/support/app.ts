@@ -1,6 +1,19 @@
-/** A tiny Mizan app on a real loopback server: context `user`, mutations `rename_user` and `add_order`. */
-import { sendJson, startServer, type TestServer } from '../../../base/test/support/server.js';
-import type { Order, Profile } from './generated.js';
+/**
+ * A tiny Mizan app on a real loopback server: context `user` (members
+ * `user_profile`, `user_orders`), mutations `rename_user` and `add_order`.
+ * Every framework adapter's tests run against it.
+ */
+import { sendJson, startServer, type TestServer } from './server.js';
+
+export interface Profile {
+  id: number;
+  name: string;
+}
+
+export interface Order {
+  id: number;
+  total: number;
+}
 
 export interface App extends TestServer {
   /** Context fetches received, as `user_id` values. */
