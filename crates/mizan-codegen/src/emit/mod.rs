@@ -3,6 +3,7 @@
 //! Output is a pure function of the IR and the target's options: no clocks,
 //! no versions, no hash-map order.
 
+mod frontend;
 mod naming;
 mod react;
 mod ts;
