@@ -6,9 +6,9 @@ const clientKey: InjectionKey<MizanClient> = Symbol('MizanClient');
 /** The props of `MizanProvider`, for generated root providers that wrap it. */
 export const mizanProviderProps = {
   /** The client to provide. Default: the shared client of `getClient()`. */
-  client: { type: Object as PropType<MizanClient>, default: undefined },
+  client: { type: Object as PropType<MizanClient | undefined>, default: undefined },
   /** Applied to the client with `configure` before the children set up. */
-  config: { type: Object as PropType<MizanConfig>, default: undefined },
+  config: { type: Object as PropType<MizanConfig | undefined>, default: undefined },
 } as const;
 
 /** Provides (and optionally configures) the kernel client for the tree below. */

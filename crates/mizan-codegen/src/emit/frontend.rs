@@ -4,8 +4,9 @@
 
 use std::collections::BTreeSet;
 
-use super::naming::{Names, camel, pascal};
+use super::naming::{Names, camel, pascal, string_literal};
 use super::ts::stem;
+use super::writer::CodeWriter;
 use super::{code, function_notes, join_words, refs, ts_type};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::ir::{Context, Function, Ir};
@@ -19,26 +20,26 @@ pub(super) const RUNTIME_PROVIDER: &str = "MizanRuntimeProvider";
 
 /// One context and the identifiers generated for it.
 pub(super) struct ContextPlan<'i> {
-    pub context: &'i Context,
+    pub(super) context: &'i Context,
     /// `User` for `user`: `UserContext`, `useUserContext`, `UserContextParams`.
-    pub stem: String,
+    pub(super) stem: String,
     /// Its members that are not views, each with a `use<Member>` hook.
-    pub members: Vec<&'i Function>,
+    pub(super) members: Vec<&'i Function>,
 }
 
 impl ContextPlan<'_> {
     /// The module-level definition: `userContext`.
-    pub fn def(&self) -> String {
+    pub(super) fn def(&self) -> String {
         format!("{}Context", camel(&self.context.name))
     }
 
     /// The provider component: `UserContext`.
-    pub fn component(&self) -> String {
+    pub(super) fn component(&self) -> String {
         format!("{}Context", self.stem)
     }
 
     /// The types the definition takes from the `ts` target.
-    pub fn types(&self) -> [String; 2] {
+    pub(super) fn types(&self) -> [String; 2] {
         [
             format!("{}ContextParams", self.stem),
             format!("{}ContextData", self.stem),
@@ -46,7 +47,7 @@ impl ContextPlan<'_> {
     }
 
     /// The provider's doc: what it provides and what one request fetches.
-    pub fn provider_doc(&self) -> String {
+    pub(super) fn provider_doc(&self) -> String {
         let fetched: Vec<_> = self.members.iter().map(|m| code(&m.name)).collect();
         let mut doc = vec![format!(
             "Provides the {} context to its children.",
@@ -59,7 +60,7 @@ impl ContextPlan<'_> {
     }
 
     /// `use<Pascal>Context()` and its doc.
-    pub fn state_hook(&self) -> (String, String) {
+    pub(super) fn state_hook(&self) -> (String, String) {
         (
             format!("use{}Context", self.stem),
             format!(
@@ -70,7 +71,7 @@ impl ContextPlan<'_> {
     }
 
     /// `use<Member>()` and its doc, per member.
-    pub fn member_hooks(&self) -> Vec<(String, &str, String)> {
+    pub(super) fn member_hooks(&self) -> Vec<(String, &str, String)> {
         self.members
             .iter()
             .map(|m| {
@@ -90,18 +91,18 @@ impl ContextPlan<'_> {
 
 /// One callable function outside any context, with a mutation hook.
 pub(super) struct MutationPlan<'i> {
-    pub function: &'i Function,
-    pub stem: String,
+    pub(super) function: &'i Function,
+    pub(super) stem: String,
 }
 
 impl MutationPlan<'_> {
     /// `useRenameUser`.
-    pub fn hook(&self) -> String {
+    pub(super) fn hook(&self) -> String {
         format!("use{}", self.stem)
     }
 
     /// The hook's type arguments: arguments and result.
-    pub fn type_args(&self) -> (String, String) {
+    pub(super) fn type_args(&self) -> (String, String) {
         let args = if self.function.params.is_empty() {
             "Record<string, never>".to_string()
         } else {
@@ -116,7 +117,7 @@ impl MutationPlan<'_> {
     }
 
     /// The types the hook takes from the `ts` target.
-    pub fn types(&self) -> BTreeSet<String> {
+    pub(super) fn types(&self) -> BTreeSet<String> {
         let mut types = BTreeSet::new();
         if !self.function.params.is_empty() {
             types.insert(format!("{}Args", self.stem));
@@ -130,7 +131,7 @@ impl MutationPlan<'_> {
     }
 
     /// The hook's doc: how to call it, then what the function does.
-    pub fn doc(&self) -> Vec<String> {
+    pub(super) fn doc(&self) -> Vec<String> {
         let mut doc = vec![format!(
             "Calls {} with `mutate(args)`; tracks `isPending`, `error` and `data`.",
             code(&self.function.name)
@@ -146,15 +147,15 @@ impl MutationPlan<'_> {
 
 /// Every generated identifier of a framework target.
 pub(super) struct Plan<'i> {
-    pub contexts: Vec<ContextPlan<'i>>,
-    pub mutations: Vec<MutationPlan<'i>>,
+    pub(super) contexts: Vec<ContextPlan<'i>>,
+    pub(super) mutations: Vec<MutationPlan<'i>>,
     /// Whether the IR has a `global` context, which the root provider mounts.
-    pub global: bool,
+    pub(super) global: bool,
 }
 
 impl Plan<'_> {
     /// The types every mutation hook takes from the `ts` target.
-    pub fn mutation_types(&self) -> BTreeSet<String> {
+    pub(super) fn mutation_types(&self) -> BTreeSet<String> {
         self.mutations.iter().flat_map(|m| m.types()).collect()
     }
 }
@@ -274,4 +275,65 @@ pub(super) fn plan<'i>(ir: &'i Ir, reserved: &[(&str, &str)]) -> Result<Plan<'i>
         errors.sort_by_key(|d| d.span.offset);
         Err(Diagnostics(errors))
     }
+}
+
+/// The root provider's doc, the same in every framework target.
+pub(super) fn root_doc(global: bool) -> String {
+    if global {
+        format!(
+            "The root of a Mizan app: configures the client and fetches the {} context once for the whole tree.",
+            code(GLOBAL)
+        )
+    } else {
+        "The root of a Mizan app: configures the client for the whole tree.".to_string()
+    }
+}
+
+/// `<keyword> <camel>Context = defineContext<P, D>('<name>', '<Pascal>Context');`,
+/// the context's definition that its provider and hooks share.
+pub(super) fn define_context(w: &mut CodeWriter, c: &ContextPlan<'_>, keyword: &str) {
+    let [params, data] = c.types();
+    w.call(
+        &format!("{keyword} {} = defineContext<{params}, {data}>", c.def()),
+        &[
+            string_literal(&c.context.name, '\''),
+            string_literal(&c.component(), '\''),
+        ],
+        ";",
+    );
+}
+
+/// The state hook and the member hooks of a context, the same code in every
+/// framework target.
+pub(super) fn hooks(w: &mut CodeWriter, c: &ContextPlan<'_>) {
+    let def = c.def();
+    let (state_hook, doc) = c.state_hook();
+    w.blank();
+    w.doc(&[doc]);
+    w.block(format!("export function {state_hook}() {{"), "}", |w| {
+        w.line(format!("return useContextState({def});"));
+    });
+    for (hook, member, doc) in c.member_hooks() {
+        w.blank();
+        w.doc(&[doc]);
+        w.block(format!("export function {hook}() {{"), "}", |w| {
+            w.line(format!(
+                "return useMember({def}, {});",
+                string_literal(member, '\'')
+            ));
+        });
+    }
+}
+
+/// A mutation hook, the same code in every framework target.
+pub(super) fn mutation(w: &mut CodeWriter, m: &MutationPlan<'_>) {
+    let (args, output) = m.type_args();
+    w.doc(&m.doc());
+    w.block(format!("export function {}() {{", m.hook()), "}", |w| {
+        w.call(
+            &format!("return useMutation<{args}, {output}>"),
+            &[string_literal(&m.function.name, '\'')],
+            ";",
+        );
+    });
 }

@@ -4,11 +4,12 @@
 
 use std::collections::BTreeSet;
 
-use super::frontend::{ContextPlan, GLOBAL, MutationPlan, RUNTIME_PROVIDER, plan};
-use super::naming::string_literal;
+use super::frontend::{
+    ContextPlan, RUNTIME_PROVIDER, define_context, hooks, mutation, plan, root_doc,
+};
 use super::ts::signature;
 use super::writer::CodeWriter;
-use super::{code, header, import};
+use super::{header, import};
 use crate::diagnostic::Diagnostics;
 use crate::ir::Ir;
 
@@ -101,30 +102,11 @@ fn root_provider(w: &mut CodeWriter, global: bool) {
     }
 }
 
-/// The root provider's doc, in every framework target.
-pub(super) fn root_doc(global: bool) -> String {
-    if global {
-        format!(
-            "The root of a Mizan app: configures the client and fetches the {} context once for the whole tree.",
-            code(GLOBAL)
-        )
-    } else {
-        "The root of a Mizan app: configures the client for the whole tree.".to_string()
-    }
-}
-
 fn context(w: &mut CodeWriter, c: &ContextPlan<'_>) {
     let def = c.def();
-    let [params, data] = c.types();
+    let [params, _] = c.types();
     let component = c.component();
-    w.call(
-        &format!("const {def} = defineContext<{params}, {data}>"),
-        &[
-            string_literal(&c.context.name, '\''),
-            string_literal(&component, '\''),
-        ],
-        ";",
-    );
+    define_context(w, c, "const");
 
     w.blank();
     w.doc(&[c.provider_doc()]);
@@ -162,39 +144,4 @@ fn context(w: &mut CodeWriter, c: &ContextPlan<'_>) {
         });
     });
     hooks(w, c);
-}
-
-/// The state hook and the member hooks of a context, the same code in the
-/// `react` and `vue` targets.
-pub(super) fn hooks(w: &mut CodeWriter, c: &ContextPlan<'_>) {
-    let def = c.def();
-    let (state_hook, doc) = c.state_hook();
-    w.blank();
-    w.doc(&[doc]);
-    w.block(format!("export function {state_hook}() {{"), "}", |w| {
-        w.line(format!("return useContextState({def});"));
-    });
-    for (hook, member, doc) in c.member_hooks() {
-        w.blank();
-        w.doc(&[doc]);
-        w.block(format!("export function {hook}() {{"), "}", |w| {
-            w.line(format!(
-                "return useMember({def}, {});",
-                string_literal(member, '\'')
-            ));
-        });
-    }
-}
-
-/// A mutation hook, the same code in every framework target.
-pub(super) fn mutation(w: &mut CodeWriter, m: &MutationPlan<'_>) {
-    let (args, output) = m.type_args();
-    w.doc(&m.doc());
-    w.block(format!("export function {}() {{", m.hook()), "}", |w| {
-        w.call(
-            &format!("return useMutation<{args}, {output}>"),
-            &[string_literal(&m.function.name, '\'')],
-            ";",
-        );
-    });
 }
