@@ -35,6 +35,18 @@ for (const framework of FRAMEWORKS) {
       await api.quiet();
     }
 
+    /** Mounts user 3's provider (with its card) and waits for `name` in it. */
+    async function mountUser3(name = 'root') {
+      await page.getByTestId('toggle-user-3').click();
+      await waitForText(page, 'user-3-name', name);
+    }
+
+    /** Unmounts user 3's provider and waits until its card is gone. */
+    async function unmountUser3() {
+      await page.getByTestId('toggle-user-3').click();
+      await page.getByTestId('user-3').waitFor({ state: 'detached' });
+    }
+
     // A fresh fixture (seed state) behind a fresh same-origin page server, per test.
     beforeEach(async () => {
       fixture = await startServer('afi-fixture', 'MIZAN_FIXTURE_ADDR');
@@ -148,23 +160,16 @@ for (const framework of FRAMEWORKS) {
 
     test('a provider unmounted and remounted within the gc delay finds its instance: no request', async () => {
       api.reset();
-      const toggle = page.getByTestId('toggle-user-3');
-      await toggle.click();
-      await waitForText(page, 'user-3-name', 'root');
-      await toggle.click();
-      await page.getByTestId('user-3').waitFor({ state: 'detached' });
-      await toggle.click();
-      await waitForText(page, 'user-3-name', 'root');
+      await mountUser3();
+      await unmountUser3();
+      await mountUser3();
       await api.quiet();
       assert.deepEqual(api.contexts(), ['user;user_id=3']);
     });
 
     test('an unmounted instance hit by an invalidation is only marked stale, and refetches once on remount', async () => {
-      const toggle = page.getByTestId('toggle-user-3');
-      await toggle.click();
-      await waitForText(page, 'user-3-name', 'root');
-      await toggle.click();
-      await page.getByTestId('user-3').waitFor({ state: 'detached' });
+      await mountUser3();
+      await unmountUser3();
       await api.quiet();
       api.reset();
       await page.getByTestId('rename-user-id').fill('3');
@@ -173,8 +178,7 @@ for (const framework of FRAMEWORKS) {
       await waitForText(page, 'rename-user-done', 'done');
       await api.quiet();
       assert.deepEqual(api.contexts(), [], 'nothing on screen shows user 3');
-      await toggle.click();
-      await waitForText(page, 'user-3-name', 'Root');
+      await mountUser3('Root');
       await api.quiet();
       assert.deepEqual(api.contexts(), ['user;user_id=3']);
     });
@@ -182,13 +186,9 @@ for (const framework of FRAMEWORKS) {
     test('with a gc delay of 0 ms, a remounted provider finds its instance dropped and fetches it again', async () => {
       await open('?gc=0');
       api.reset();
-      const toggle = page.getByTestId('toggle-user-3');
-      await toggle.click();
-      await waitForText(page, 'user-3-name', 'root');
-      await toggle.click();
-      await page.getByTestId('user-3').waitFor({ state: 'detached' });
-      await toggle.click();
-      await waitForText(page, 'user-3-name', 'root');
+      await mountUser3();
+      await unmountUser3();
+      await mountUser3();
       await api.quiet();
       assert.deepEqual(api.contexts(), ['user;user_id=3', 'user;user_id=3']);
     });
