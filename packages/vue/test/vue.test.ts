@@ -1,5 +1,17 @@
 import { type ContextInstance, MizanClient, MizanError } from '@mizan/base';
-import { type App as VueApp, type Component, createApp, defineComponent, h, nextTick, onErrorCaptured, ref, type VNodeChild } from 'vue';
+import {
+  type App as VueApp,
+  type Component,
+  createApp,
+  createSSRApp,
+  defineComponent,
+  h,
+  nextTick,
+  onErrorCaptured,
+  ref,
+  type VNodeChild,
+} from 'vue';
+import { renderToString } from 'vue/server-renderer';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type App, startApp } from '../../base/test/support/app.js';
 import { MizanProvider, useMizan } from '../src/index.js';
@@ -257,5 +269,14 @@ describe('@mizan/vue', () => {
     expect(text('name')).toBe('…');
     await waitFor(() => expect(text('name')).toBe('Ada'));
     expect(app.fetches()).toEqual(['1', '1']);
+  });
+
+  it('server rendering fetches each instance once (onServerPrefetch), renders its data and subscribes to nothing', async () => {
+    const live = countSubscriptions(client.instance('user', { user_id: 1 }));
+    const html = await renderToString(createSSRApp({ render: () => h(MizanProvider, { client }, () => user(1, Name, Status)) }));
+    expect(html).toContain('>Ada<');
+    expect(html).toContain('>success<');
+    expect(app.fetches()).toEqual(['1']);
+    expect(live()).toBe(0);
   });
 });
