@@ -12,7 +12,7 @@ import {
   type VNodeChild,
 } from 'vue';
 import { renderToString } from 'vue/server-renderer';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type App, startApp } from '../../base/test/support/app.js';
 import { MizanProvider, useMizan } from '../src/index.js';
 import { UserContext, useRenameUser, useUserContext, useUserOrders, useUserProfile } from './support/generated.js';
@@ -32,6 +32,7 @@ afterEach(async () => {
   vue = undefined;
   container?.remove();
   await app.close();
+  vi.restoreAllMocks();
 });
 
 function render(ui: () => VNodeChild): void {
@@ -153,6 +154,7 @@ describe('@mizan/vue', () => {
   });
 
   it('the composable of a context used outside its provider throws an error naming the provider', () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined); // Vue's report of the captured error
     const caught: string[] = [];
     const Boundary = defineComponent((_, { slots }) => {
       onErrorCaptured((error) => {
