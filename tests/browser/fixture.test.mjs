@@ -1,18 +1,16 @@
-// The conformance fixture's generated TS + React client, in Chromium, against
-// the real fixture server (examples/afi-fixture/web is the test page).
+// The conformance fixture's generated clients in Chromium, against the real
+// fixture server: the same scenarios on the React, Vue and Svelte pages of
+// examples/afi-fixture/web, each counting the requests it causes.
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, afterEach, before, beforeEach, test } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { buildAll, launchBrowser, repoRoot, startServer, staticWithApi, trackApi, waitForText } from './support.mjs';
 
 const DIST = join(repoRoot, 'examples/afi-fixture/web/dist');
+const FRAMEWORKS = ['react', 'vue', 'svelte'];
 
 let browser;
-let fixture;
-let site;
-let page;
-let api;
 
 before(async () => {
   buildAll();
@@ -20,118 +18,179 @@ before(async () => {
 });
 after(async () => browser?.close());
 
-// A fresh fixture (seed state) behind a fresh same-origin page server, per test.
-beforeEach(async () => {
-  fixture = await startServer('afi-fixture', 'MIZAN_FIXTURE_ADDR');
-  site = await staticWithApi(DIST, fixture.url);
-  await browser.context.clearCookies();
-  page = await browser.context.newPage();
-  page.setDefaultTimeout(10_000);
-  api = trackApi(page);
-  await page.goto(site.url);
-  await waitForText(page, 'user-1-name', 'alice');
-  await waitForText(page, 'user-2-name', 'bob');
-  await waitForText(page, 'search-o-count', '2 results');
-  await waitForText(page, 'search-special-count', '0 results');
-  await api.quiet();
-});
-afterEach(async () => {
-  await page?.close();
-  await site?.stop();
-  await fixture?.stop();
-});
+for (const framework of FRAMEWORKS) {
+  describe(`the ${framework} page`, () => {
+    let fixture;
+    let site;
+    let page;
+    let api;
 
-test('each context instance is one request carrying all its members', async () => {
-  assert.deepEqual(api.contexts().sort(), ['global', 'items', 'search;q=a b;c', 'search;q=o', 'user;user_id=1', 'user;user_id=2']);
-  assert.equal(api.calls(), 0);
-  // `user_profile` and `user_orders` came in the one user request.
-  await waitForText(page, 'user-1-orders', '3 orders');
-  await waitForText(page, 'current-user', 'anon@example.com (anonymous)');
-});
+    /** Opens this framework's page (`query`: `?gc=0`) and waits until every instance on it has data. */
+    async function open(query = '') {
+      await page.goto(`${site.url}/${framework}/${query}`);
+      await waitForText(page, 'user-1-name', 'alice');
+      await waitForText(page, 'user-2-name', 'bob');
+      await waitForText(page, 'search-o-count', '2 results');
+      await waitForText(page, 'search-special-count', '0 results');
+      await api.quiet();
+    }
 
-test('a mutation elsewhere on the page refetches the one instance it scopes', async () => {
-  api.reset();
-  await page.getByTestId('rename-name').fill('Ada');
-  await page.getByTestId('rename-user').click();
-  await waitForText(page, 'user-1-name', 'Ada');
-  await api.quiet();
-  assert.deepEqual(api.contexts(), ['user;user_id=1']);
-  assert.equal(api.calls(), 1);
-  await waitForText(page, 'user-2-name', 'bob');
-});
+    /** Mounts user 3's provider (with its card) and waits for `name` in it. */
+    async function mountUser3(name = 'root') {
+      await page.getByTestId('toggle-user-3').click();
+      await waitForText(page, 'user-3-name', name);
+    }
 
-test('a broad invalidation refetches every mounted instance once', async () => {
-  api.reset();
-  const refetched = Promise.all([api.response('user;user_id=1'), api.response('user;user_id=2')]);
-  await page.getByTestId('touch-users').click();
-  await refetched;
-  await api.quiet();
-  assert.deepEqual(api.contexts().sort(), ['user;user_id=1', 'user;user_id=2']);
-});
+    /** Unmounts user 3's provider and waits until its card is gone. */
+    async function unmountUser3() {
+      await page.getByTestId('toggle-user-3').click();
+      await page.getByTestId('user-3').waitFor({ state: 'detached' });
+    }
 
-test('a scoped invalidation by a string with delimiters hits only that instance', async () => {
-  api.reset();
-  const refetched = api.response('search;q=a b;c');
-  await page.getByTestId('bump-special').click();
-  await refetched;
-  await api.quiet();
-  assert.deepEqual(api.contexts(), ['search;q=a b;c']);
-});
+    // A fresh fixture (seed state) behind a fresh same-origin page server, per test.
+    beforeEach(async () => {
+      fixture = await startServer('afi-fixture', 'MIZAN_FIXTURE_ADDR');
+      site = await staticWithApi(DIST, fixture.url);
+      await browser.context.clearCookies();
+      page = await browser.context.newPage();
+      page.setDefaultTimeout(10_000);
+      api = trackApi(page);
+      await open();
+    });
+    afterEach(async () => {
+      await page?.close();
+      await site?.stop();
+      await fixture?.stop();
+    });
 
-test('a merge (replace of a slot) updates the page with no request', async () => {
-  api.reset();
-  await page.getByTestId('rename-user-id').fill('2');
-  await page.getByTestId('rename-name').fill('Bobby');
-  await page.getByTestId('rename-profile').click();
-  await waitForText(page, 'user-2-name', 'Bobby');
-  await api.quiet();
-  assert.deepEqual(api.contexts(), []);
-  assert.equal(api.calls(), 1);
-  await waitForText(page, 'user-1-name', 'alice');
-});
+    test('each context instance is one request carrying all its members', async () => {
+      assert.deepEqual(api.contexts().sort(), ['global', 'items', 'search;q=a b;c', 'search;q=o', 'user;user_id=1', 'user;user_id=2']);
+      assert.equal(api.calls(), 0);
+      // `user_profile` and `user_orders` came in the one user request.
+      await waitForText(page, 'user-1-orders', '3 orders');
+      await waitForText(page, 'current-user', 'anon@example.com (anonymous)');
+    });
 
-test('a merge (upsert into a list) replaces or appends with no request', async () => {
-  api.reset();
-  await page.getByTestId('item-name').fill('uno');
-  await page.getByTestId('set-item-1').click();
-  await waitForText(page, 'item-1', '1: uno');
-  await page.getByTestId('item-name').fill('three');
-  await page.getByTestId('add-item').click();
-  await waitForText(page, 'item-3', '3: three');
-  await api.quiet();
-  assert.deepEqual(api.contexts(), []);
-  assert.equal(api.calls(), 2);
-});
+    test('a mutation elsewhere on the page refetches the one instance it scopes', async () => {
+      api.reset();
+      await page.getByTestId('rename-name').fill('Ada');
+      await page.getByTestId('rename-user').click();
+      await waitForText(page, 'user-1-name', 'Ada');
+      await api.quiet();
+      assert.deepEqual(api.contexts(), ['user;user_id=1']);
+      assert.equal(api.calls(), 1);
+      await waitForText(page, 'user-2-name', 'bob');
+    });
 
-test('server errors arrive as typed MizanErrors with code and status', async () => {
-  api.reset();
-  const cases = [
-    ['err-validation', 'VALIDATION_ERROR', '422', /b: a \* b overflows a 64-bit integer/],
-    ['err-unauthorized', 'UNAUTHORIZED', '401', /./],
-    ['err-not-implemented', 'NOT_IMPLEMENTED', '501', /not_implemented_fn is not implemented/],
-    ['err-internal', 'INTERNAL_ERROR', '500', /^INTERNAL_ERROR 500 Internal server error$/],
-  ];
-  for (const [button, code, status, text] of cases) {
-    await page.getByTestId(button).click();
-    await waitForText(page, `${button}-out`, text);
-    const out = page.getByTestId(`${button}-out`);
-    assert.equal(await out.getAttribute('data-code'), code);
-    assert.equal(await out.getAttribute('data-status'), status);
-    assert.equal(await out.getAttribute('data-typed'), 'true');
-  }
-  await api.quiet();
-  assert.equal(api.calls(), cases.length);
-  assert.deepEqual(api.contexts(), [], 'a failed call invalidates nothing');
+    test('a broad invalidation refetches every mounted instance once', async () => {
+      api.reset();
+      const refetched = Promise.all([api.response('user;user_id=1'), api.response('user;user_id=2')]);
+      await page.getByTestId('touch-users').click();
+      await refetched;
+      await api.quiet();
+      assert.deepEqual(api.contexts().sort(), ['user;user_id=1', 'user;user_id=2']);
+    });
 
-  // A context fetch that fails: the instance's error, typed the same way.
-  await page.getByTestId('mount-user-99').click();
-  await waitForText(page, 'user-99-error', /^NOT_FOUND 404 No user with id 99$/);
-  await api.quiet();
-  assert.deepEqual(api.contexts(), ['user;user_id=99'], 'a 404 is not retried');
-});
+    test('a scoped invalidation by a string with delimiters hits only that instance', async () => {
+      api.reset();
+      const refetched = api.response('search;q=a b;c');
+      await page.getByTestId('bump-special').click();
+      await refetched;
+      await api.quiet();
+      assert.deepEqual(api.contexts(), ['search;q=a b;c']);
+    });
 
-test('the ts target calls a function outside React', async () => {
-  await page.getByTestId('echo-text').fill('hi');
-  await page.getByTestId('echo').click();
-  await waitForText(page, 'echo-reply', 'echo: hi');
-});
+    test('a merge (replace of a slot) updates the page with no request', async () => {
+      api.reset();
+      await page.getByTestId('rename-user-id').fill('2');
+      await page.getByTestId('rename-name').fill('Bobby');
+      await page.getByTestId('rename-profile').click();
+      await waitForText(page, 'user-2-name', 'Bobby');
+      await api.quiet();
+      assert.deepEqual(api.contexts(), []);
+      assert.equal(api.calls(), 1);
+      await waitForText(page, 'user-1-name', 'alice');
+    });
+
+    test('a merge (upsert into a list) replaces or appends with no request', async () => {
+      api.reset();
+      await page.getByTestId('item-name').fill('uno');
+      await page.getByTestId('set-item-1').click();
+      await waitForText(page, 'item-1', '1: uno');
+      await page.getByTestId('item-name').fill('three');
+      await page.getByTestId('add-item').click();
+      await waitForText(page, 'item-3', '3: three');
+      await api.quiet();
+      assert.deepEqual(api.contexts(), []);
+      assert.equal(api.calls(), 2);
+    });
+
+    test('server errors arrive as typed MizanErrors with code and status', async () => {
+      api.reset();
+      const cases = [
+        ['err-validation', 'VALIDATION_ERROR', '422', /b: a \* b overflows a 64-bit integer/],
+        ['err-unauthorized', 'UNAUTHORIZED', '401', /./],
+        ['err-not-implemented', 'NOT_IMPLEMENTED', '501', /not_implemented_fn is not implemented/],
+        ['err-internal', 'INTERNAL_ERROR', '500', /^INTERNAL_ERROR 500 Internal server error$/],
+      ];
+      for (const [button, code, status, text] of cases) {
+        await page.getByTestId(button).click();
+        await waitForText(page, `${button}-out`, text);
+        const out = page.getByTestId(`${button}-out`);
+        assert.equal(await out.getAttribute('data-code'), code);
+        assert.equal(await out.getAttribute('data-status'), status);
+        assert.equal(await out.getAttribute('data-typed'), 'true');
+      }
+      await api.quiet();
+      assert.equal(api.calls(), cases.length);
+      assert.deepEqual(api.contexts(), [], 'a failed call invalidates nothing');
+
+      // A context fetch that fails: the instance's error, typed the same way.
+      await page.getByTestId('mount-user-99').click();
+      await waitForText(page, 'user-99-error', /^NOT_FOUND 404 No user with id 99$/);
+      await api.quiet();
+      assert.deepEqual(api.contexts(), ['user;user_id=99'], 'a 404 is not retried');
+    });
+
+    test('the ts target calls a function outside the framework', async () => {
+      await page.getByTestId('echo-text').fill('hi');
+      await page.getByTestId('echo').click();
+      await waitForText(page, 'echo-reply', 'echo: hi');
+    });
+
+    test('a provider unmounted and remounted within the gc delay finds its instance: no request', async () => {
+      api.reset();
+      await mountUser3();
+      await unmountUser3();
+      await mountUser3();
+      await api.quiet();
+      assert.deepEqual(api.contexts(), ['user;user_id=3']);
+    });
+
+    test('an unmounted instance hit by an invalidation is only marked stale, and refetches once on remount', async () => {
+      await mountUser3();
+      await unmountUser3();
+      await api.quiet();
+      api.reset();
+      await page.getByTestId('rename-user-id').fill('3');
+      await page.getByTestId('rename-name').fill('Root');
+      await page.getByTestId('rename-user').click();
+      await waitForText(page, 'rename-user-done', 'done');
+      await api.quiet();
+      assert.deepEqual(api.contexts(), [], 'nothing on screen shows user 3');
+      await mountUser3('Root');
+      await api.quiet();
+      assert.deepEqual(api.contexts(), ['user;user_id=3']);
+    });
+
+    test('with a gc delay of 0 ms, a remounted provider finds its instance dropped and fetches it again', async () => {
+      await open('?gc=0');
+      api.reset();
+      await mountUser3();
+      await unmountUser3();
+      await mountUser3();
+      await api.quiet();
+      assert.deepEqual(api.contexts(), ['user;user_id=3', 'user;user_id=3']);
+    });
+  });
+}

@@ -16,8 +16,9 @@ const targetDir = process.env.CARGO_TARGET_DIR ? resolve(process.env.CARGO_TARGE
 export const API = '/api/mizan/';
 
 /**
- * Debug builds of the servers and production builds of the web apps. Both
- * are no-ops when up to date, so every suite can call this.
+ * Debug builds of the servers and production builds of the web apps (the
+ * fixture's web app holds its React, Vue and Svelte pages). Cargo's build is
+ * a no-op when up to date; Vite's takes a few seconds.
  */
 export function buildAll() {
   const run = (cmd, args) => execFileSync(cmd, args, { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -87,7 +88,9 @@ export async function staticWithApi(root, api) {
       req.pipe(upstream);
       return;
     }
-    const file = normalize(join(root, url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname)));
+    // A directory's index.html, as any static server does (`/vue/` is `vue/index.html`).
+    const path = decodeURIComponent(url.pathname);
+    const file = normalize(join(root, path.endsWith('/') ? `${path}index.html` : path));
     if (!file.startsWith(root + sep) || !statSync(file, { throwIfNoEntry: false })?.isFile()) {
       res.writeHead(404).end();
       return;

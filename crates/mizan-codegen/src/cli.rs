@@ -21,16 +21,17 @@ mizan-generate: writes typed clients from the Mizan IR
 
 usage:
   mizan-generate [--config PATH] [--check] [--watch]
-  mizan-generate --ir FILE --target ts|react [--client IMPORT] [--out PATH] [--check]
+  mizan-generate --ir FILE --target ts|react|vue|svelte [--client IMPORT] [--out PATH] [--check]
 
 options:
   --config PATH    the config file (default: mizan.toml)
   --check          write nothing; exit 1 when a generated file is missing or stale
   --watch          regenerate whenever the IR (or the app's src/) changes
   --ir FILE        one-off: read this IR file instead of a config
-  --target KIND    one-off: ts or react
-  --client IMPORT  one-off react: import path of the ts file (default: ./client)
-  --out PATH       one-off: write here (default: stdout)
+  --target KIND    one-off: ts, react, vue or svelte
+  --client IMPORT  one-off react, vue, svelte: import path of the ts file
+                   (default: ./client; ../client for svelte, a directory)
+  --out PATH       one-off: write here (default: stdout; svelte needs a directory)
   -h, --help       this text
 
 exit codes: 0 ok, 1 stale files (--check), 2 errors
@@ -131,19 +132,37 @@ fn plan(args: &Args) -> Result<Plan, String> {
         );
     }
     let (Some(ir), Some(kind)) = (&args.ir, &args.target) else {
-        return Err("a one-off run needs both `--ir FILE` and `--target ts|react`".into());
+        return Err(
+            "a one-off run needs both `--ir FILE` and `--target ts|react|vue|svelte`".into(),
+        );
     };
-    let target = match (kind.as_str(), &args.client) {
-        ("ts", None) => Target::Ts,
-        ("ts", Some(_)) => return Err("`--client` is only for `--target react`".into()),
-        ("react", client) => Target::React {
-            client: client.clone().unwrap_or_else(|| "./client".into()),
+    let client = |default: &str| args.client.clone().unwrap_or_else(|| default.into());
+    let target = match kind.as_str() {
+        "ts" if args.client.is_some() => {
+            return Err("`--client` is only for the react, vue and svelte targets".into());
+        }
+        "ts" => Target::Ts,
+        "react" => Target::React {
+            client: client("./client"),
         },
-        (other, _) => return Err(format!("unknown target `{other}`; expected ts or react")),
+        "vue" => Target::Vue {
+            client: client("./client"),
+        },
+        "svelte" => Target::Svelte {
+            client: client("../client"),
+        },
+        other => {
+            return Err(format!(
+                "unknown target `{other}`; expected ts, react, vue or svelte"
+            ));
+        }
     };
     let to_stdout = args.out.is_none();
     if to_stdout && (args.check || args.watch) {
         return Err("`--check` and `--watch` need `--out PATH`".into());
+    }
+    if to_stdout && target.is_dir() {
+        return Err("the svelte target writes a directory: give it with `--out DIR`".into());
     }
     Ok(Plan::OneOff(
         Config {
@@ -196,6 +215,7 @@ fn report(done: &[(PathBuf, Written)]) {
         match w {
             Written::Updated => println!("wrote     {}", path.display()),
             Written::Unchanged => println!("unchanged {}", path.display()),
+            Written::Removed => println!("removed   {}", path.display()),
         }
     }
 }

@@ -12,6 +12,10 @@
 //! kind = "react"
 //! out = "src/mizan/react.tsx"
 //! client = "./client"
+//!
+//! [[target]]
+//! kind = "svelte"          # a directory: index.ts + one .svelte per component
+//! out = "src/mizan/svelte"
 //! ```
 //!
 //! Every path is relative to the directory of the config file.
@@ -20,7 +24,7 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::emit::Target;
+use crate::emit::{DIR_INDEX, Target};
 
 /// A loaded, checked `mizan.toml`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -173,31 +177,42 @@ impl Config {
             .collect();
         let mut targets = Vec::new();
         for (i, t) in raw.target.iter().enumerate() {
-            let target = match (t.kind.as_str(), &t.client) {
-                ("ts", None) => Target::Ts,
-                ("ts", Some(_)) => {
-                    return Err(format!(
-                        "target {}: `client` is only for `kind = \"react\"`",
-                        i + 1
-                    ));
-                }
-                ("react", Some(client)) => Target::React {
-                    client: client.clone(),
-                },
-                ("react", None) => match ts_outs.as_slice() {
-                    [ts] => Target::React {
-                        client: import_path(Path::new(&t.out), Path::new(ts)),
-                    },
-                    _ => {
+            let framework = |make: fn(String) -> Target| -> Result<Target, String> {
+                let client = match (&t.client, ts_outs.as_slice()) {
+                    (Some(client), _) => client.clone(),
+                    (None, [ts]) => {
+                        let probe = make(String::new());
+                        // A directory target imports the ts file from a file inside it.
+                        let from = if probe.is_dir() {
+                            Path::new(&t.out).join(DIR_INDEX)
+                        } else {
+                            Path::new(&t.out).to_path_buf()
+                        };
+                        import_path(&from, Path::new(ts))
+                    }
+                    (None, _) => {
                         return Err(format!(
                             "target {}: set `client`, the import path of the ts target's file (there is not exactly one ts target to infer it from)",
                             i + 1
                         ));
                     }
-                },
-                (other, _) => {
+                };
+                Ok(make(client))
+            };
+            let target = match t.kind.as_str() {
+                "ts" if t.client.is_some() => {
                     return Err(format!(
-                        "target {}: unknown kind \"{other}\"; this generator has \"ts\" and \"react\"",
+                        "target {}: `client` is only for the react, vue and svelte targets",
+                        i + 1
+                    ));
+                }
+                "ts" => Target::Ts,
+                "react" => framework(|client| Target::React { client })?,
+                "vue" => framework(|client| Target::Vue { client })?,
+                "svelte" => framework(|client| Target::Svelte { client })?,
+                other => {
+                    return Err(format!(
+                        "target {}: unknown kind \"{other}\"; this generator has \"ts\", \"react\", \"vue\" and \"svelte\"",
                         i + 1
                     ));
                 }
@@ -328,7 +343,7 @@ mod tests {
                 .contains("nothing to generate")
         );
         assert!(
-            parse("[ir]\nfile = \"a\"\n[[target]]\nkind = \"vue\"\nout = \"x\"\n")
+            parse("[ir]\nfile = \"a\"\n[[target]]\nkind = \"solid\"\nout = \"x\"\n")
                 .expect_err("invalid")
                 .contains("unknown kind")
         );
@@ -352,6 +367,20 @@ mod tests {
         assert_eq!(
             import_path(Path::new("react.tsx"), Path::new("client.ts")),
             "./client"
+        );
+        let c = parse("[ir]\nfile = \"a\"\n[[target]]\nkind = \"ts\"\nout = \"src/mizan/client.ts\"\n[[target]]\nkind = \"svelte\"\nout = \"src/mizan/svelte\"\n[[target]]\nkind = \"vue\"\nout = \"src/mizan/vue.ts\"\n")
+            .expect("valid");
+        assert_eq!(
+            c.targets[1].target,
+            Target::Svelte {
+                client: "../client".into()
+            }
+        );
+        assert_eq!(
+            c.targets[2].target,
+            Target::Vue {
+                client: "./client".into()
+            }
         );
         assert_eq!(
             import_path(Path::new("a/react.tsx"), Path::new("a/b/client.ts")),

@@ -2,8 +2,9 @@
 //!
 //! Reads the KDL IR a Mizan backend emits (`docs/ir.md`) and writes typed
 //! clients: the `ts` target (types and one function per RPC and per context)
-//! and the `react` target (providers and hooks). The `mizan-generate` binary
-//! drives it from a `mizan.toml`; see `docs/codegen.md`.
+//! and the framework targets `react`, `vue` and `svelte` (providers and
+//! hooks, the same names in each framework's idiom). The `mizan-generate`
+//! binary drives it from a `mizan.toml`; see `docs/codegen.md`.
 //!
 //! ```
 //! use mizan_codegen::{Ir, Target, emit};
@@ -15,7 +16,7 @@
 //!          output { int }\n\
 //!      }\n",
 //! )?;
-//! let ts = emit(&ir, &Target::Ts)?;
+//! let ts = emit(&ir, &Target::Ts)?.into_file().expect("ts is one file");
 //! assert!(ts.contains("export function callAdd(args: AddArgs): Promise<number> {"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -29,5 +30,5 @@ pub mod ir;
 pub mod kdl;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Style};
-pub use emit::{Target, emit};
+pub use emit::{Emitted, Target, emit};
 pub use ir::Ir;

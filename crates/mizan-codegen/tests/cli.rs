@@ -10,18 +10,21 @@ fn bin() -> Command {
     c
 }
 
-/// A fresh directory with the fixture IR and a config generating both targets.
+/// A fresh directory with the conformance fixture's IR and a config
+/// generating the ts, react and svelte targets.
 fn project(name: &str, ir_section: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("mizan-generate-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("mkdir");
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ir/fixture.kdl");
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/afi-fixture/golden/fixture.kdl");
     std::fs::copy(fixture, dir.join("mizan.kdl")).expect("copy");
     std::fs::write(
         dir.join("mizan.toml"),
         format!(
             "{ir_section}\n\n[[target]]\nkind = \"ts\"\nout = \"src/mizan/client.ts\"\n\n\
-             [[target]]\nkind = \"react\"\nout = \"src/mizan/react.tsx\"\nclient = \"./client\"\n"
+             [[target]]\nkind = \"react\"\nout = \"src/mizan/react.tsx\"\nclient = \"./client\"\n\n\
+             [[target]]\nkind = \"svelte\"\nout = \"src/mizan/svelte\"\n"
         ),
     )
     .expect("write config");
@@ -62,9 +65,27 @@ fn generates_then_checks() {
     let react = std::fs::read_to_string(dir.join("src/mizan/react.tsx")).expect("written");
     assert!(react.contains("from './client';"));
 
+    let svelte = std::fs::read_to_string(dir.join("src/mizan/svelte/index.ts")).expect("written");
+    assert!(svelte.contains("from '../client';"), "{svelte}");
+    assert!(dir.join("src/mizan/svelte/UserContext.svelte").exists());
+
+    // ts, react, and the svelte directory: index.ts, the root, 7 contexts.
     let (code, out, _) = run(bin().arg("--check").arg("--config").arg(&config));
     assert_eq!(code, 0);
-    assert!(out.contains("2 generated file(s) up to date"), "{out}");
+    assert!(out.contains("11 generated file(s) up to date"), "{out}");
+
+    // A generated component whose context is gone is reported, then removed.
+    let stray = dir.join("src/mizan/svelte/GoneContext.svelte");
+    std::fs::copy(dir.join("src/mizan/svelte/UserContext.svelte"), &stray).expect("copy");
+    let (code, _, err) = run(bin().arg("--check").arg("--config").arg(&config));
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("extra:") && err.contains("GoneContext.svelte"),
+        "{err}"
+    );
+    let (code, out, _) = run(bin().arg("--config").arg(&config));
+    assert_eq!(code, 0);
+    assert!(out.contains("removed") && !stray.exists(), "{out}");
 
     std::fs::write(dir.join("src/mizan/client.ts"), "// edited by hand\n").expect("write");
     let (code, _, err) = run(bin().arg("--check").arg("--config").arg(&config));

@@ -21,6 +21,12 @@ fn render(name: &str) -> String {
         Target::React {
             client: "./client".into(),
         },
+        Target::Vue {
+            client: "./client".into(),
+        },
+        Target::Svelte {
+            client: "../client".into(),
+        },
     ] {
         if let Err(e) = emit(&ir, &target) {
             return format!(

@@ -116,6 +116,12 @@ fn exercise(src: &str) {
                 Target::React {
                     client: "./client".into(),
                 },
+                Target::Vue {
+                    client: "./client".into(),
+                },
+                Target::Svelte {
+                    client: "../client".into(),
+                },
             ] {
                 if let Err(e) = emit(&ir, &target) {
                     let _ = e.render(src, "fuzz.kdl", Style { color: true });
@@ -142,7 +148,10 @@ fn mutated_golden_files_never_panic() {
         .map(|e| e.path())
         .collect();
     files.sort();
-    assert!(!files.is_empty());
+    // The conformance fixture's IR, as the Rust backend writes it.
+    files.push(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/afi-fixture/golden/fixture.kdl"),
+    );
     let mut total = 0;
     for (n, path) in files.iter().enumerate() {
         let base = std::fs::read(path).expect("readable");

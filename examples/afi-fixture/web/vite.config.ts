@@ -1,17 +1,33 @@
 import { fileURLToPath } from 'node:url';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
 import react from '@vitejs/plugin-react';
+import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'vite';
 
 const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
+// Three pages, one per framework, on the one generated client of src/mizan/:
+// /react/, /vue/ and /svelte/ (the browser suite runs the same scenarios on each).
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), vue(), svelte()],
   resolve: {
-    // The workspace's kernel and React adapter from their sources: no package
+    // The workspace's kernel and adapters from their sources: no package
     // build needed before this one, and one copy of each in the bundle.
     alias: {
       '@mizan/base': source('../../../packages/base/src/index.ts'),
       '@mizan/react': source('../../../packages/react/src/index.ts'),
+      '@mizan/svelte': source('../../../packages/svelte/src/index.ts'),
+      '@mizan/vue': source('../../../packages/vue/src/index.ts'),
+    },
+  },
+  build: {
+    rollupOptions: {
+      input: {
+        index: source('index.html'),
+        react: source('react/index.html'),
+        vue: source('vue/index.html'),
+        svelte: source('svelte/index.html'),
+      },
     },
   },
   server: {

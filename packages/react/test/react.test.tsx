@@ -1,10 +1,10 @@
-import { MizanClient, MizanError } from '@mizan/base';
+import { type ContextInstance, MizanClient, MizanError } from '@mizan/base';
 import { Component, type ReactNode, StrictMode, useState } from 'react';
 import { act } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MizanProvider, useMizan } from '../src/index.js';
-import { type App, startApp } from './support/app.js';
+import { type App, startApp } from '../../base/test/support/app.js';
 import { UserContext, useRenameUser, useUserContext, useUserOrders, useUserProfile } from './support/generated.js';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
@@ -65,6 +65,24 @@ function Renamer() {
   rename = useRenameUser();
   return <span data-testid="mutation">{`${rename.isPending}:${rename.data?.name ?? ''}:${rename.error?.code ?? ''}`}</span>;
 }
+
+/** Counts the live subscriptions of one instance, whoever holds them. */
+function countSubscriptions(instance: ContextInstance<unknown>): () => number {
+  let live = 0;
+  const subscribe = instance.subscribe;
+  instance.subscribe = (listener) => {
+    live++;
+    const stop = subscribe(listener);
+    return () => {
+      live--;
+      stop();
+    };
+  };
+  return () => live;
+}
+
+/** Lets pending requests and timers run; used only to show that nothing happened. */
+const settle = () => act(() => new Promise((resolve) => setTimeout(resolve, 20)));
 
 class Boundary extends Component<{ children: ReactNode }, { message: string | null }> {
   override state = { message: null as string | null };
@@ -263,5 +281,69 @@ describe('@mizan/react', () => {
       ),
     );
     await waitFor(() => expect(text('name')).toBe('Bob'));
+  });
+
+  it('unmounting leaves no subscription behind: the instance is only marked stale, then refetched on remount', async () => {
+    const live = countSubscriptions(client.instance('user', { user_id: 1 }));
+    let show!: (shown: boolean) => void;
+    function Page() {
+      const [shown, setShown] = useState(true);
+      show = setShown;
+      return (
+        <>
+          {shown && (
+            <UserContext user_id={1}>
+              <Name />
+              <Status />
+            </UserContext>
+          )}
+          <Renamer />
+        </>
+      );
+    }
+    render(<Page />);
+    await waitFor(() => expect(text('name')).toBe('Ada'));
+    expect(live()).toBeGreaterThan(0);
+    act(() => show(false));
+    expect(live()).toBe(0);
+    await act(async () => {
+      await rename.mutate({ user_id: 1, name: 'Ada L.' });
+    });
+    await settle();
+    expect(app.fetches()).toEqual(['1']); // not mounted: marked stale, not refetched
+    act(() => show(true));
+    await waitFor(() => expect(text('name')).toBe('Ada L.'));
+    expect(app.fetches()).toEqual(['1', '1']);
+    act(() => root!.unmount());
+    root = undefined;
+    expect(live()).toBe(0);
+  });
+
+  it('a provider remounted within the gc delay reuses its instance; after it, the instance is dropped', async () => {
+    let show!: (shown: boolean) => void;
+    function Page() {
+      const [shown, setShown] = useState(true);
+      show = setShown;
+      return shown ? (
+        <UserContext user_id={1}>
+          <Name />
+        </UserContext>
+      ) : null;
+    }
+    render(<Page />);
+    await waitFor(() => expect(text('name')).toBe('Ada'));
+    act(() => show(false));
+    act(() => show(true));
+    expect(text('name')).toBe('Ada');
+    await settle();
+    expect(app.fetches()).toEqual(['1']);
+
+    client.configure({ gcTimeMs: 0 });
+    act(() => show(false));
+    await settle(); // the gc timer (0 ms) runs
+    act(() => show(true));
+    expect(text('name')).not.toBe('Ada');
+    await waitFor(() => expect(text('name')).toBe('Ada'));
+    expect(app.fetches()).toEqual(['1', '1']);
   });
 });

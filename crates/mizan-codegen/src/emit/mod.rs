@@ -1,11 +1,16 @@
-//! The emitters: one module per target, built on [`CodeWriter`].
+//! The emitters: one module per target, built on [`CodeWriter`]; the
+//! framework targets (`react`, `vue`, `svelte`) share one plan of names
+//! (`frontend`).
 //!
 //! Output is a pure function of the IR and the target's options: no clocks,
 //! no versions, no hash-map order.
 
+mod frontend;
 mod naming;
 mod react;
+mod svelte;
 mod ts;
+mod vue;
 mod writer;
 
 use std::collections::BTreeSet;
@@ -27,6 +32,50 @@ pub enum Target {
         /// (`./client`).
         client: String,
     },
+    /// Vue components and composables (`vue.ts`) over `@mizan/vue`.
+    Vue {
+        /// Import path of the `ts` target's file (`./client`).
+        client: String,
+    },
+    /// Svelte 5 components and hooks over `@mizan/svelte`: a directory
+    /// (`index.ts` and one `.svelte` file per component).
+    Svelte {
+        /// Import path of the `ts` target's file from inside the directory
+        /// (`../client`).
+        client: String,
+    },
+}
+
+/// What one target generates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Emitted {
+    /// One file, written to the target's `out`.
+    File(String),
+    /// A directory, the target's `out`: each file's name and text, in name
+    /// order. The generator owns the directory.
+    Dir(Vec<(String, String)>),
+}
+
+impl Emitted {
+    /// The text of a single-file target; `None` for a directory.
+    pub fn into_file(self) -> Option<String> {
+        match self {
+            Emitted::File(text) => Some(text),
+            Emitted::Dir(_) => None,
+        }
+    }
+
+    /// Every file, with its name inside the directory (empty for a single
+    /// file).
+    pub fn files(&self) -> Vec<(&str, &str)> {
+        match self {
+            Emitted::File(text) => vec![("", text.as_str())],
+            Emitted::Dir(files) => files
+                .iter()
+                .map(|(n, t)| (n.as_str(), t.as_str()))
+                .collect(),
+        }
+    }
 }
 
 impl Target {
@@ -35,17 +84,30 @@ impl Target {
         match self {
             Target::Ts => "ts",
             Target::React { .. } => "react",
+            Target::Vue { .. } => "vue",
+            Target::Svelte { .. } => "svelte",
         }
+    }
+
+    /// Whether `out` names a directory (the `svelte` target) rather than a file.
+    pub fn is_dir(&self) -> bool {
+        matches!(self, Target::Svelte { .. })
     }
 }
 
-/// Generates one file. Errors (identifier clashes, unusable names) point at
-/// the IR nodes responsible.
-pub fn emit(ir: &Ir, target: &Target) -> Result<String, Diagnostics> {
-    match target {
-        Target::Ts => ts::emit(ir),
-        Target::React { client } => react::emit(ir, client),
-    }
+/// The file of a directory target that imports the `ts` target's file, for
+/// computing the import path (`svelte/index.ts` → `../client`).
+pub const DIR_INDEX: &str = svelte::INDEX;
+
+/// Generates one target. Errors (identifier clashes, unusable names) point
+/// at the IR nodes responsible.
+pub fn emit(ir: &Ir, target: &Target) -> Result<Emitted, Diagnostics> {
+    Ok(match target {
+        Target::Ts => Emitted::File(ts::emit(ir)?),
+        Target::React { client } => Emitted::File(react::emit(ir, client)?),
+        Target::Vue { client } => Emitted::File(vue::emit(ir, client)?),
+        Target::Svelte { client } => Emitted::Dir(svelte::emit(ir, client)?),
+    })
 }
 
 /// The first lines of every generated file. Nothing in it changes from one

@@ -123,7 +123,7 @@ impl CodeWriter {
 
 /// Splits `text` into lines of at most `width` characters at spaces (a
 /// longer word gets a line of its own).
-fn wrap(text: &str, width: usize) -> Vec<String> {
+pub(super) fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut current = String::new();
     for word in text.split(' ').filter(|w| !w.is_empty()) {

@@ -1,17 +1,10 @@
 // The shape of what the code generator writes for a context `user` with
 // members `user_profile` and `user_orders`, and a mutation `rename_user`.
 import type { ReactNode } from 'react';
+import type { Order, Profile } from '../../../base/test/support/app.js';
 import { type ContextState, ContextProvider, defineContext, useContextState, useMember, useMutation } from '../../src/index.js';
 
-export interface Profile {
-  id: number;
-  name: string;
-}
-
-export interface Order {
-  id: number;
-  total: number;
-}
+export type { Order, Profile };
 
 export interface UserContextParams {
   user_id: number;

@@ -1,0 +1,339 @@
+//! What the framework targets (`react`, `vue`, `svelte`) have in common: the
+//! same identifiers for the same IR (`<UserContext>`, `useUserProfile`,
+//! `useRenameUser`), checked for clashes once, and the same doc comments.
+
+use std::collections::BTreeSet;
+
+use super::naming::{Names, camel, pascal, string_literal};
+use super::ts::stem;
+use super::writer::CodeWriter;
+use super::{code, function_notes, join_words, refs, ts_type};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::ir::{Context, Function, Ir};
+
+/// The context the root provider mounts around the whole app.
+pub(super) const GLOBAL: &str = "global";
+
+/// The local name of the runtime's provider, which the generated root
+/// provider wraps under the same public name.
+pub(super) const RUNTIME_PROVIDER: &str = "MizanRuntimeProvider";
+
+/// One context and the identifiers generated for it.
+pub(super) struct ContextPlan<'i> {
+    pub(super) context: &'i Context,
+    /// `User` for `user`: `UserContext`, `useUserContext`, `UserContextParams`.
+    pub(super) stem: String,
+    /// Its members that are not views, each with a `use<Member>` hook.
+    pub(super) members: Vec<&'i Function>,
+}
+
+impl ContextPlan<'_> {
+    /// The module-level definition: `userContext`.
+    pub(super) fn def(&self) -> String {
+        format!("{}Context", camel(&self.context.name))
+    }
+
+    /// The provider component: `UserContext`.
+    pub(super) fn component(&self) -> String {
+        format!("{}Context", self.stem)
+    }
+
+    /// The types the definition takes from the `ts` target.
+    pub(super) fn types(&self) -> [String; 2] {
+        [
+            format!("{}ContextParams", self.stem),
+            format!("{}ContextData", self.stem),
+        ]
+    }
+
+    /// The provider's doc: what it provides and what one request fetches.
+    pub(super) fn provider_doc(&self) -> String {
+        let fetched: Vec<_> = self.members.iter().map(|m| code(&m.name)).collect();
+        let mut doc = vec![format!(
+            "Provides the {} context to its children.",
+            code(&self.context.name)
+        )];
+        if !fetched.is_empty() {
+            doc.push(format!("Fetches {} in one request.", join_words(&fetched)));
+        }
+        doc.join(" ")
+    }
+
+    /// `use<Pascal>Context()` and its doc.
+    pub(super) fn state_hook(&self) -> (String, String) {
+        (
+            format!("use{}Context", self.stem),
+            format!(
+                "The state of the nearest {}: data, status, error.",
+                code(&format!("<{}>", self.component()))
+            ),
+        )
+    }
+
+    /// `use<Member>()` and its doc, per member.
+    pub(super) fn member_hooks(&self) -> Vec<(String, &str, String)> {
+        self.members
+            .iter()
+            .map(|m| {
+                (
+                    format!("use{}", pascal(&m.name)),
+                    m.name.as_str(),
+                    format!(
+                        "The {} data of the nearest {}.",
+                        code(&m.name),
+                        code(&format!("<{}>", self.component()))
+                    ),
+                )
+            })
+            .collect()
+    }
+}
+
+/// One callable function outside any context, with a mutation hook.
+pub(super) struct MutationPlan<'i> {
+    pub(super) function: &'i Function,
+    pub(super) stem: String,
+}
+
+impl MutationPlan<'_> {
+    /// `useRenameUser`.
+    pub(super) fn hook(&self) -> String {
+        format!("use{}", self.stem)
+    }
+
+    /// The hook's type arguments: arguments and result.
+    pub(super) fn type_args(&self) -> (String, String) {
+        let args = if self.function.params.is_empty() {
+            "Record<string, never>".to_string()
+        } else {
+            format!("{}Args", self.stem)
+        };
+        let output = self
+            .function
+            .output
+            .as_ref()
+            .map_or_else(|| "unknown".to_string(), ts_type);
+        (args, output)
+    }
+
+    /// The types the hook takes from the `ts` target.
+    pub(super) fn types(&self) -> BTreeSet<String> {
+        let mut types = BTreeSet::new();
+        if !self.function.params.is_empty() {
+            types.insert(format!("{}Args", self.stem));
+        }
+        if let Some(o) = &self.function.output {
+            let mut named = BTreeSet::new();
+            refs(o, &mut named);
+            types.extend(named.into_iter().map(str::to_string));
+        }
+        types
+    }
+
+    /// The hook's doc: how to call it, then what the function does.
+    pub(super) fn doc(&self) -> Vec<String> {
+        let mut doc = vec![format!(
+            "Calls {} with `mutate(args)`; tracks `isPending`, `error` and `data`.",
+            code(&self.function.name)
+        )];
+        let notes = function_notes(self.function);
+        if !notes.is_empty() {
+            doc.push(String::new());
+            doc.extend(notes);
+        }
+        doc
+    }
+}
+
+/// Every generated identifier of a framework target.
+pub(super) struct Plan<'i> {
+    pub(super) contexts: Vec<ContextPlan<'i>>,
+    pub(super) mutations: Vec<MutationPlan<'i>>,
+    /// Whether the IR has a `global` context, which the root provider mounts.
+    pub(super) global: bool,
+}
+
+impl Plan<'_> {
+    /// The types every mutation hook takes from the `ts` target.
+    pub(super) fn mutation_types(&self) -> BTreeSet<String> {
+        self.mutations.iter().flat_map(|m| m.types()).collect()
+    }
+}
+
+/// Works out every generated identifier, reporting clashes (with each
+/// other, and with `reserved`: the names the target's file uses for itself,
+/// each with what it is) and contexts the generated components cannot serve.
+pub(super) fn plan<'i>(ir: &'i Ir, reserved: &[(&str, &str)]) -> Result<Plan<'i>, Diagnostics> {
+    let mut names = Names::default();
+    names.reserve("MizanProvider", "the root provider");
+    names.reserve("useMizan", "the re-export of `useMizan`");
+    names.reserve(RUNTIME_PROVIDER, "the runtime's provider");
+    for (ident, what) in reserved {
+        names.reserve(ident, what);
+    }
+    let mut errors = Vec::new();
+    let mut plan = Plan {
+        contexts: Vec::new(),
+        mutations: Vec::new(),
+        global: false,
+    };
+    for c in &ir.contexts {
+        let origin = format!("context \"{}\"", c.name);
+        let p = match stem(&c.name, &origin, "context", c.span) {
+            Ok(p) => p,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        if c.name == GLOBAL {
+            plan.global = true;
+            if let Some(param) = c.params.iter().find(|p| p.required) {
+                errors.push(Diagnostic::new(
+                    c.span,
+                    "context",
+                    format!(
+                        "context \"{GLOBAL}\" has the required parameter `{}`, but the root provider mounts it without parameters",
+                        param.name
+                    ),
+                ));
+            }
+        }
+        if let Some(param) = c.params.iter().find(|p| p.name == "children") {
+            errors.push(Diagnostic::new(
+                c.span,
+                "context",
+                format!(
+                    "{origin} has a parameter named `{}`, which its provider component needs for its children",
+                    param.name
+                ),
+            ));
+        }
+        names.declare(&format!("{p}ContextParams"), &origin, "context", c.span);
+        names.declare(&format!("{p}ContextData"), &origin, "context", c.span);
+        names.declare(
+            &format!("{}Context", camel(&c.name)),
+            &origin,
+            "context",
+            c.span,
+        );
+        names.declare(&format!("{p}Context"), &origin, "context", c.span);
+        names.declare(&format!("use{p}Context"), &origin, "context", c.span);
+        let members: Vec<&Function> = c
+            .members
+            .iter()
+            .filter_map(|m| ir.function(m))
+            .filter(|f| !f.view)
+            .collect();
+        for m in &members {
+            let member_origin = format!("function \"{}\"", m.name);
+            match stem(&m.name, &member_origin, "function", m.span) {
+                Ok(mp) => names.declare(&format!("use{mp}"), &member_origin, "function", m.span),
+                Err(e) => errors.push(e),
+            }
+        }
+        plan.contexts.push(ContextPlan {
+            context: c,
+            stem: p,
+            members,
+        });
+    }
+    for f in &ir.functions {
+        if !f.is_callable() || f.context.is_some() {
+            continue;
+        }
+        let origin = format!("function \"{}\"", f.name);
+        let p = match stem(&f.name, &origin, "function", f.span) {
+            Ok(p) => p,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        if !f.params.is_empty() {
+            names.declare(&format!("{p}Args"), &origin, "function", f.span);
+        }
+        names.declare(&format!("use{p}"), &origin, "function", f.span);
+        if let Some(o) = &f.output {
+            let mut named = BTreeSet::new();
+            refs(o, &mut named);
+            for t in named {
+                if let Some(def) = ir.types.iter().find(|d| d.name == t) {
+                    names.declare(t, &format!("type \"{t}\""), "type", def.span);
+                }
+            }
+        }
+        plan.mutations.push(MutationPlan {
+            function: f,
+            stem: p,
+        });
+    }
+    errors.extend(names.into_errors());
+    if errors.is_empty() {
+        Ok(plan)
+    } else {
+        errors.sort_by_key(|d| d.span.offset);
+        Err(Diagnostics(errors))
+    }
+}
+
+/// The root provider's doc, the same in every framework target.
+pub(super) fn root_doc(global: bool) -> String {
+    if global {
+        format!(
+            "The root of a Mizan app: configures the client and fetches the {} context once for the whole tree.",
+            code(GLOBAL)
+        )
+    } else {
+        "The root of a Mizan app: configures the client for the whole tree.".to_string()
+    }
+}
+
+/// `<keyword> <camel>Context = defineContext<P, D>('<name>', '<Pascal>Context');`,
+/// the context's definition that its provider and hooks share.
+pub(super) fn define_context(w: &mut CodeWriter, c: &ContextPlan<'_>, keyword: &str) {
+    let [params, data] = c.types();
+    w.call(
+        &format!("{keyword} {} = defineContext<{params}, {data}>", c.def()),
+        &[
+            string_literal(&c.context.name, '\''),
+            string_literal(&c.component(), '\''),
+        ],
+        ";",
+    );
+}
+
+/// The state hook and the member hooks of a context, the same code in every
+/// framework target.
+pub(super) fn hooks(w: &mut CodeWriter, c: &ContextPlan<'_>) {
+    let def = c.def();
+    let (state_hook, doc) = c.state_hook();
+    w.blank();
+    w.doc(&[doc]);
+    w.block(format!("export function {state_hook}() {{"), "}", |w| {
+        w.line(format!("return useContextState({def});"));
+    });
+    for (hook, member, doc) in c.member_hooks() {
+        w.blank();
+        w.doc(&[doc]);
+        w.block(format!("export function {hook}() {{"), "}", |w| {
+            w.line(format!(
+                "return useMember({def}, {});",
+                string_literal(member, '\'')
+            ));
+        });
+    }
+}
+
+/// A mutation hook, the same code in every framework target.
+pub(super) fn mutation(w: &mut CodeWriter, m: &MutationPlan<'_>) {
+    let (args, output) = m.type_args();
+    w.doc(&m.doc());
+    w.block(format!("export function {}() {{", m.hook()), "}", |w| {
+        w.call(
+            &format!("return useMutation<{args}, {output}>"),
+            &[string_literal(&m.function.name, '\'')],
+            ";",
+        );
+    });
+}

@@ -1,0 +1,85 @@
+// Hand-written: uses the generated fixture client the way an app would, so
+// that `tsc` checks the generated types are the useful ones, not only that
+// they compile. Lines marked `@ts-expect-error` must stay errors.
+
+import {
+  callAdd,
+  callFindItem,
+  callUploadFile,
+  callWhoami,
+  fetchGlobalContext,
+  fetchUserContext,
+  type Item,
+  type Order,
+  type Profile,
+  type SumOutput,
+  type UserContextData,
+  type UserOutput,
+} from '../../../../examples/afi-fixture/web/src/mizan/client';
+import {
+  MizanProvider,
+  UserContext,
+  useCurrentUser,
+  useFindItem,
+  useMizan,
+  useRenameUser,
+  useTouchUsers,
+  useUserContext,
+  useUserOrders,
+  useUserProfile,
+} from '../../../../examples/afi-fixture/web/src/mizan/react';
+
+export async function calls(file: File): Promise<void> {
+  const sum: SumOutput = await callAdd({ a: 1, b: 2 });
+  const item: Item | null = await callFindItem({ item_id: 1 });
+  const me: UserOutput = await callWhoami();
+  const data: UserContextData = await fetchUserContext({ user_id: 5 });
+  const limited = await fetchUserContext({ user_id: 5, limit: 2 });
+  const global = await fetchGlobalContext();
+  const upload = await callUploadFile({ file, label: 'a' });
+  // @ts-expect-error `b` is a required argument
+  await callAdd({ a: 1 });
+  // @ts-expect-error `user_id` is a required context parameter
+  await fetchUserContext({});
+  // @ts-expect-error `view` functions have no client function
+  await import('../../../../examples/afi-fixture/web/src/mizan/client').then((m) => m.callProfilePage);
+  void [sum, item, me, data, limited.user_orders, global.current_user, upload.size];
+}
+
+function ProfileCard() {
+  const profile: Profile | undefined = useUserProfile();
+  const orders: Order[] | undefined = useUserOrders();
+  const state = useUserContext();
+  const rename = useRenameUser();
+  const touch = useTouchUsers();
+  const find = useFindItem();
+  const user: UserOutput | undefined = useCurrentUser();
+  const client = useMizan();
+  const onClick = async () => {
+    const renamed: Profile = await rename.mutate({ user_id: 5, name: 'bob' });
+    await touch.mutate({});
+    const found: Item | null = await find.mutate({ item_id: 1 });
+    // @ts-expect-error `name` is missing
+    await rename.mutate({ user_id: 5 });
+    void [renamed, found, client];
+  };
+  return (
+    <button onClick={onClick} disabled={rename.isPending || state.status === 'loading'}>
+      {profile?.name} {orders?.length} {user?.email}
+    </button>
+  );
+}
+
+export function App() {
+  return (
+    <MizanProvider config={{ baseUrl: '/api/mizan' }}>
+      <UserContext user_id={5} limit={3}>
+        <ProfileCard />
+      </UserContext>
+      {/* @ts-expect-error `user_id` is a required prop */}
+      <UserContext>
+        <ProfileCard />
+      </UserContext>
+    </MizanProvider>
+  );
+}

@@ -1,0 +1,6 @@
+export type { ContextState } from '@mizan/base';
+export { useMizan } from './client.js';
+export { type ContextDef, defineContext, useContextState, useMember } from './context.svelte.js';
+export { default as ContextProvider } from './ContextProvider.svelte';
+export { default as MizanProvider } from './MizanProvider.svelte';
+export { type MutationResult, useMutation } from './mutation.svelte.js';

@@ -1,0 +1,23 @@
+// The shape of what the code generator writes for a context `user` with
+// members `user_profile` and `user_orders`, and a mutation `rename_user`.
+import { useContextState, useMember, useMutation } from '../../src/index.js';
+import type { Profile, RenameUserArgs } from './types.js';
+import UserContext, { userContext } from './UserContext.svelte';
+
+export { UserContext };
+
+export function useUserContext() {
+  return useContextState(userContext);
+}
+
+export function useUserProfile() {
+  return useMember(userContext, 'user_profile');
+}
+
+export function useUserOrders() {
+  return useMember(userContext, 'user_orders');
+}
+
+export function useRenameUser() {
+  return useMutation<RenameUserArgs, Profile>('rename_user');
+}

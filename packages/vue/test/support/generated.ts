@@ -1,0 +1,46 @@
+// The shape of what the code generator writes for a context `user` with
+// members `user_profile` and `user_orders`, and a mutation `rename_user`.
+import { defineComponent, h } from 'vue';
+import type { Order, Profile } from '../../../base/test/support/app.js';
+import { ContextProvider, defineContext, useContextState, useMember, useMutation } from '../../src/index.js';
+
+export type { Order, Profile };
+
+export interface UserContextParams {
+  user_id: number;
+}
+
+export interface UserContextData {
+  user_orders: Order[];
+  user_profile: Profile;
+}
+
+export interface RenameUserArgs {
+  name: string;
+  user_id: number;
+}
+
+const userContext = defineContext<UserContextParams, UserContextData>('user', 'UserContext');
+
+export const UserContext = defineComponent(
+  (params: UserContextParams, { slots }) => {
+    return () => h(ContextProvider, { def: userContext, params }, slots);
+  },
+  { name: 'UserContext', props: ['user_id'] },
+);
+
+export function useUserContext() {
+  return useContextState(userContext);
+}
+
+export function useUserProfile() {
+  return useMember(userContext, 'user_profile');
+}
+
+export function useUserOrders() {
+  return useMember(userContext, 'user_orders');
+}
+
+export function useRenameUser() {
+  return useMutation<RenameUserArgs, Profile>('rename_user');
+}
