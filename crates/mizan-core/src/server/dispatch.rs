@@ -92,10 +92,13 @@ impl Server {
     }
 
     /// Calls one function for `req`'s caller.
+    /// `origin` is the live connection the call came on, if any: its own
+    /// change is not pushed back to it.
     pub(super) async fn call(
         &self,
         req: Request,
         call: CallEnvelope,
+        origin: Option<u64>,
     ) -> Result<CallOutcome, MizanError> {
         let name = call.function.as_str();
         let func = self.callable(name, req.transport())?;
@@ -136,6 +139,9 @@ impl Server {
             None => Vec::new(),
         };
         self.notify(name, &invalidate);
+        if !invalidate.is_empty() || !merge.is_empty() {
+            Box::pin(self.publish_change(name, origin, &invalidate, &merge)).await;
+        }
         Ok(CallOutcome {
             result,
             invalidate,
@@ -171,6 +177,7 @@ impl Server {
         let invalidate = targets_of(&self.inner.registry, func, &sent);
         self.purge_after_mutation(name, &invalidate).await;
         self.notify(name, &invalidate);
+        self.publish_change(name, None, &invalidate, &[]).await;
         Ok(ViewOutcome {
             response,
             invalidate,
@@ -299,7 +306,10 @@ async fn run_member(
 
 /// Typed parameter values of a context request, restricted to the
 /// context's parameters; missing required ones are a `VALIDATION_ERROR`.
-fn context_values(ctx: &Context, params: ContextParams) -> Result<Map<String, Value>, MizanError> {
+pub(super) fn context_values(
+    ctx: &Context,
+    params: ContextParams,
+) -> Result<Map<String, Value>, MizanError> {
     let values = match params {
         ContextParams::Query(query) => coerce_query(
             &query,

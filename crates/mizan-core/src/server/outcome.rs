@@ -24,6 +24,8 @@ pub enum Outcome {
     /// A view-path function's raw response (boxed: views are rare, and every
     /// outcome would otherwise be as large).
     Viewed(Box<ViewOutcome>),
+    /// A subscribe, unsubscribe, join, send or leave was done.
+    Acknowledged,
     /// Any failure, rendered through the error envelope.
     Failed(MizanError),
 }
