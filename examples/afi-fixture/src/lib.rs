@@ -505,7 +505,8 @@ impl Default for Settings {
 
 impl Settings {
     /// Secrets from `MIZAN_MWT_SECRET` / `MIZAN_CACHE_SECRET`, else the
-    /// defaults; the origin cache in Redis when `MIZAN_REDIS_URL` is set.
+    /// defaults; the origin cache and the live bus in Redis when
+    /// `MIZAN_REDIS_URL` is set.
     pub fn from_env() -> Self {
         let var =
             |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
@@ -561,12 +562,16 @@ pub fn server_with_store(
     settings: &Settings,
     store: Store,
 ) -> Result<Server, Box<dyn std::error::Error>> {
-    Ok(Server::builder()
+    let mut builder = Server::builder()
         .registry(registry()?)
         .state(store)
         .mwt(settings.mwt())
         .cache_secret(settings.cache_secret.as_bytes().to_vec())
         .cache(settings.origin_cache()?)
-        .session_resolver(|headers| std::future::ready(session_identity(headers)))
-        .build()?)
+        .session_resolver(|headers| std::future::ready(session_identity(headers)));
+    if let Some(url) = &settings.redis_url {
+        // Pushes and chat messages cross instances through the same Redis.
+        builder = builder.bus(mizan::redis::RedisBus::new(url)?);
+    }
+    Ok(builder.build()?)
 }

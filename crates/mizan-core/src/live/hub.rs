@@ -79,6 +79,10 @@ impl Dropped {
         self.flag.store(true, Ordering::Release);
         self.notify.notify_one();
     }
+    /// Whether the connection was dropped.
+    pub(crate) fn is_set(&self) -> bool {
+        self.flag.load(Ordering::Acquire)
+    }
     /// Resolves once the connection was dropped.
     pub(crate) async fn wait(&self) {
         while !self.flag.load(Ordering::Acquire) {

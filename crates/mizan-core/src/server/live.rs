@@ -24,6 +24,11 @@ impl Server {
         self.inner.live.connect()
     }
 
+    /// The live connections open on this instance now (sockets, IPC pages).
+    pub fn live_connections(&self) -> usize {
+        self.inner.live.hub.connections()
+    }
+
     /// Publishes `message` to every client that joined the channel instance
     /// `params` of `C`, on every server instance. Usable from any function
     /// or background task.

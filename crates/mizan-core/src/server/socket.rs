@@ -113,30 +113,22 @@ impl Server {
             let reading = in_flight.len() < config.max_in_flight;
             let out = tokio::select! {
                 biased;
-                () = connection.dropped.wait() => {
-                    break Some(WsClose::new(close::TRY_AGAIN_LATER, "too slow: pushes were not read in time"));
-                }
+                () = connection.dropped.wait() => break Some(too_slow()),
                 () = closing(&mut connection.closing) => {
                     break Some(WsClose::new(close::GOING_AWAY, "the server is shutting down"));
                 }
-                Some(reply) = in_flight.next(), if !in_flight.is_empty() => reply,
-                Some(push) = connection.pushes.recv() => push,
+                Some(reply) = in_flight.next(), if !in_flight.is_empty() => WsFrame::Text(reply),
+                Some(push) = connection.pushes.recv() => WsFrame::Text(push),
                 frame = stream.next(), if reading => {
                     last_heard = Instant::now();
                     match frame {
                         None | Some(Err(_)) | Some(Ok(WsFrame::Close(_))) => break None,
                         Some(Ok(WsFrame::Ping(_) | WsFrame::Pong(_))) => continue,
-                        Some(Ok(WsFrame::Binary(_))) => Bytes::from(error_reply(
-                            None,
-                            MizanError::bad_request("Binary frames are not part of the protocol: send JSON text"),
-                            false,
+                        Some(Ok(WsFrame::Binary(_))) => error_frame(MizanError::bad_request(
+                            "Binary frames are not part of the protocol: send JSON text",
                         )),
                         Some(Ok(WsFrame::Text(text))) if text.len() > config.max_frame_bytes => {
-                            Bytes::from(error_reply(
-                                None,
-                                MizanError::payload_too_large(config.max_frame_bytes),
-                                false,
-                            ))
+                            error_frame(MizanError::payload_too_large(config.max_frame_bytes))
                         }
                         Some(Ok(WsFrame::Text(text))) => {
                             in_flight.push(self.answer(handshake, id, text));
@@ -148,23 +140,34 @@ impl Server {
                     if last_heard.elapsed() >= config.idle_timeout {
                         break Some(WsClose::new(close::POLICY, "idle: no frame and no pong in time"));
                     }
-                    if !write(&mut sink, WsFrame::Ping(Bytes::new()), config.write_timeout).await {
-                        break None;
-                    }
-                    continue;
+                    WsFrame::Ping(Bytes::new())
                 }
             };
-            if !write(&mut sink, WsFrame::Text(out), config.write_timeout).await {
-                break None;
+            // A client that does not read blocks this write; the hub may give
+            // up on it meanwhile (its pushes piled up), which ends it at once.
+            let written = tokio::select! {
+                biased;
+                () = connection.dropped.wait() => false,
+                written = write(&mut sink, out, config.write_timeout) => written,
+            };
+            if !written {
+                break connection.dropped.is_set().then(too_slow);
             }
         };
         if let Some(reason) = ended {
-            let _ = write(
-                &mut sink,
-                WsFrame::Close(Some(reason)),
-                config.write_timeout,
-            )
-            .await;
+            // The client may not be reading: do not wait long to say why,
+            // nor for its answering close (RFC 6455 §5.5.1), which lets it
+            // read every frame sent before ours.
+            if write(&mut sink, WsFrame::Close(Some(reason)), CLOSE_TIMEOUT).await {
+                let _ = tokio::time::timeout(CLOSE_TIMEOUT, async {
+                    while let Some(Ok(frame)) = stream.next().await {
+                        if matches!(frame, WsFrame::Close(_)) {
+                            break;
+                        }
+                    }
+                })
+                .await;
+            }
         }
         drop(in_flight);
         drop(connection);
@@ -224,6 +227,21 @@ impl Server {
         };
         Bytes::from(reply)
     }
+}
+
+/// How long the close frame of a connection that is being dropped may take.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+
+fn too_slow() -> WsClose {
+    WsClose::new(
+        close::TRY_AGAIN_LATER,
+        "too slow: pushes were not read in time",
+    )
+}
+
+/// An error reply to a frame that has no id (`id: null`).
+fn error_frame(error: MizanError) -> WsFrame {
+    WsFrame::Text(Bytes::from(error_reply(None, error, false)))
 }
 
 /// Resolves once the server is closing its sockets (or is gone).
