@@ -33,6 +33,8 @@ pub(crate) async fn socket(State(server): State<Server>, request: Request) -> Re
     upgrade
         .max_message_size(config.read_limit())
         .max_frame_size(config.read_limit())
+        .read_buffer_size(config.buffer_bytes)
+        .write_buffer_size(config.buffer_bytes)
         .on_upgrade(
             move |socket| async move { server.serve_socket(handshake, frames(socket)).await },
         )

@@ -112,6 +112,10 @@ pub struct SocketConfig {
     pub idle_timeout: Duration,
     /// A frame the client does not take within this long closes the socket.
     pub write_timeout: Duration,
+    /// The size of each socket's read and write buffers in the adapter's
+    /// WebSocket library: what an idle socket costs (libraries default to
+    /// 128 KiB each; larger frames still pass, in more reads).
+    pub buffer_bytes: usize,
 }
 
 impl Default for SocketConfig {
@@ -122,6 +126,7 @@ impl Default for SocketConfig {
             ping_interval: Duration::from_secs(25),
             idle_timeout: Duration::from_secs(60),
             write_timeout: Duration::from_secs(10),
+            buffer_bytes: 8 * 1024,
         }
     }
 }
