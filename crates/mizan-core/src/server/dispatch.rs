@@ -9,15 +9,15 @@ use futures_util::FutureExt as _;
 use futures_util::future::join_all;
 use serde_json::{Map, Value};
 
-use super::envelope::CallEnvelope;
+use super::envelope::{CallEnvelope, RefreshKey};
 use super::handle::Server;
 use super::outcome::{CallOutcome, ContextFetch, ViewOutcome};
 use crate::args::{Args, coerce_query};
 use crate::error::{FieldErrors, MizanError};
 use crate::function::{BoxFuture, Handler};
 use crate::graph::{Context, Function};
-use crate::invalidation::Target;
 use crate::invalidation::scope::{is_scoping_argument, merge_params, targets_of};
+use crate::invalidation::{HeaderTarget, Target, scope_matches};
 use crate::json::JsonText;
 use crate::request::{Request, Transport};
 
@@ -114,6 +114,8 @@ impl Server {
             call.args
                 .values_where(|arg| is_scoping_argument(registry, func, arg))
         });
+        // The caller, kept for the refreshed fetches (only when asked for).
+        let refresh_as = (!call.refresh.is_empty()).then(|| req.clone());
         let args = Args::new(call.args).with_uploads(call.uploads);
         let result = run_catching_panics(name, handler(req, args)).await?;
         let sent = sent.unwrap_or_default();
@@ -142,11 +144,53 @@ impl Server {
         if !invalidate.is_empty() || !merge.is_empty() {
             Box::pin(self.publish_change(name, origin, &invalidate, &merge)).await;
         }
+        let refreshed = match refresh_as {
+            Some(req) => Box::pin(self.refresh(req, &call.refresh, &invalidate)).await,
+            None => Vec::new(),
+        };
         Ok(CallOutcome {
             result,
             invalidate,
             merge,
+            refreshed,
         })
+    }
+
+    /// Single-flight refresh (../shared/spec/PROTOCOL.md §3.5): each listed
+    /// instance that one of the call's targets hits, fetched exactly as
+    /// `GET /ctx/` would for the same caller (after the purge), all at once.
+    async fn refresh(
+        &self,
+        req: Request,
+        listed: &[RefreshKey],
+        targets: &[Target],
+    ) -> Vec<(String, Result<JsonText, MizanError>)> {
+        let scopes: Vec<(&str, BTreeMap<String, String>)> = targets
+            .iter()
+            .map(|t| (t.context.as_str(), t.canonical_params()))
+            .collect();
+        let hit = |instance: &HeaderTarget| {
+            scopes.iter().any(|(context, scope)| {
+                *context == instance.context && scope_matches(scope, &instance.params)
+            })
+        };
+        let debug = self.inner.debug;
+        let fetches = listed
+            .iter()
+            .filter(|entry| hit(&entry.instance))
+            .map(|entry| {
+                let req = req.clone();
+                async move {
+                    let params = ContextParams::Query(entry.instance.params.clone());
+                    let bundle = self
+                        .fetch_context(req, &entry.instance.context, params)
+                        .await
+                        .map(|fetched| fetched.bundle)
+                        .map_err(|err| err.redacted(debug));
+                    (entry.key.clone(), bundle)
+                }
+            });
+        join_all(fetches).await
     }
 
     /// Runs the view-path function `name` (its own route) with the route's

@@ -8,7 +8,7 @@ use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use super::envelope::CallEnvelope;
+use super::envelope::{CallEnvelope, refresh_keys};
 use super::outcome::CallOutcome;
 use crate::args::{CallArgs, RawArgs};
 use crate::canonical::write_canonical_json;
@@ -105,6 +105,8 @@ struct Wire {
     params: Option<Value>,
     #[serde(default)]
     message: Option<Box<RawValue>>,
+    #[serde(default)]
+    refresh: Option<Value>,
 }
 
 /// A frame that could not be read: the error to answer, with the id when
@@ -210,7 +212,9 @@ impl ClientFrame {
                         )));
                     }
                 };
-                Action::Call(CallEnvelope::new(function, args))
+                let mut call = CallEnvelope::new(function, args);
+                call.refresh = refresh_keys(wire.refresh).map_err(fail)?;
+                Action::Call(call)
             }
             "fetch" | "subscribe" | "unsubscribe" => {
                 let context = name("context", wire.context).map_err(fail)?;
@@ -386,6 +390,7 @@ mod tests {
             result: JsonText::from_value(&json!({"total": 3})),
             invalidate: vec![Target::broad("user")],
             merge: Vec::new(),
+            refreshed: Vec::new(),
         };
         assert_eq!(
             call_reply(&id, &outcome),

@@ -36,7 +36,7 @@ pub use config::{
     InvalidationListener, SessionResolver, SocketConfig,
 };
 pub use dispatch::ContextParams;
-pub use envelope::CallEnvelope;
+pub use envelope::{CallEnvelope, REFRESH_LIMIT, RefreshKey};
 pub use exchange::{CallInput, Credentials, Exchange, Operation, ViewInput};
 pub use handle::Server;
 pub use http::HttpEndpoint;
