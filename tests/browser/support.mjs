@@ -78,7 +78,14 @@ export async function staticWithApi(root, api) {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname.startsWith(API)) {
       const upstream = httpRequest(
-        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
+        {
+          host: target.hostname,
+          port: target.port,
+          method: req.method,
+          path: req.url,
+          // As a reverse proxy does: the server recognises its own pages' Origin by it.
+          headers: { ...req.headers, host: target.host, 'x-forwarded-host': req.headers.host },
+        },
         (reply) => {
           res.writeHead(reply.statusCode ?? 502, reply.headers);
           reply.pipe(res);

@@ -24,6 +24,8 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// 413: the body is over the configured limit.
     PayloadTooLarge,
+    /// 415: a `POST /call/` body that is neither JSON nor multipart.
+    UnsupportedMediaType,
     /// 422: the arguments do not match the declared input.
     ValidationError,
     /// 500: the function failed unexpectedly (panics included).
@@ -42,6 +44,7 @@ impl ErrorCode {
             Self::NotFound => "NOT_FOUND",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
             Self::ValidationError => "VALIDATION_ERROR",
             Self::InternalError => "INTERNAL_ERROR",
             Self::NotImplemented => "NOT_IMPLEMENTED",
@@ -57,6 +60,7 @@ impl ErrorCode {
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::PayloadTooLarge => 413,
+            Self::UnsupportedMediaType => 415,
             Self::ValidationError => 422,
             Self::InternalError => 500,
             Self::NotImplemented => 501,
@@ -72,6 +76,7 @@ impl ErrorCode {
             "NOT_FOUND" => Self::NotFound,
             "METHOD_NOT_ALLOWED" => Self::MethodNotAllowed,
             "PAYLOAD_TOO_LARGE" => Self::PayloadTooLarge,
+            "UNSUPPORTED_MEDIA_TYPE" => Self::UnsupportedMediaType,
             "VALIDATION_ERROR" => Self::ValidationError,
             "INTERNAL_ERROR" => Self::InternalError,
             "NOT_IMPLEMENTED" => Self::NotImplemented,
@@ -329,6 +334,7 @@ mod tests {
             ErrorCode::NotFound,
             ErrorCode::MethodNotAllowed,
             ErrorCode::PayloadTooLarge,
+            ErrorCode::UnsupportedMediaType,
             ErrorCode::ValidationError,
             ErrorCode::InternalError,
             ErrorCode::NotImplemented,

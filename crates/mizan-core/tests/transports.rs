@@ -588,6 +588,7 @@ async fn an_internal_error_is_logged_with_its_cause_then_redacted() {
         .serve_http(
             HttpEndpoint::Call,
             http::Request::post("/api/mizan/call/")
+                .header("content-type", "application/json")
                 .body(http_body_util::Full::new(Bytes::from(
                     r#"{"fn": "failing"}"#,
                 )))

@@ -11,6 +11,7 @@ use super::config::{
     InvalidationListener, SessionResolver, SocketConfig,
 };
 use super::handle::{CacheSetup, Inner, Server, ServerRef};
+use super::origin::CrossOrigin;
 use crate::cache::OriginCache;
 use crate::error::MizanError;
 use crate::identity::Identity;
@@ -54,6 +55,7 @@ pub struct ServerBuilder {
     bus: Option<Arc<dyn Bus>>,
     live_limits: Option<Limits>,
     socket: Option<SocketConfig>,
+    cross_origin: CrossOrigin,
 }
 
 impl ServerBuilder {
@@ -157,6 +159,23 @@ impl ServerBuilder {
         self.socket = Some(config);
         self
     }
+    /// Trusts requests from `origin` (`https://app.example.com`: scheme,
+    /// host and port) as if they came from this server's own pages, for a
+    /// UI served from another origin.
+    #[must_use]
+    pub fn trusted_origin(mut self, origin: impl Into<String>) -> Self {
+        self.cross_origin.trusted.push(origin.into());
+        self
+    }
+    /// Cross-origin protection (default on): unsafe requests a browser marks
+    /// as cross-site, or whose `Origin` is neither this server's nor
+    /// trusted, are refused unless they carry a token. Turn it off only
+    /// when something in front of the server does the same.
+    #[must_use]
+    pub fn cross_origin_protection(mut self, enabled: bool) -> Self {
+        self.cross_origin.enabled = enabled;
+        self
+    }
     /// Where the API is mounted (default `/api/mizan`), for the manifest.
     #[must_use]
     pub fn mount(mut self, mount: impl Into<String>) -> Self {
@@ -192,6 +211,7 @@ impl ServerBuilder {
                 Inner {
                     live,
                     socket: self.socket.unwrap_or_default(),
+                    cross_origin: self.cross_origin,
                     registry,
                     state: Arc::new(self.state),
                     services: Arc::new(services),

@@ -240,6 +240,9 @@ impl Server {
             ),
         };
         if csrf {
+            // The same requests are the unsafe ones a foreign page could
+            // make a browser send.
+            self.check_cross_origin(&headers, identity.as_ref())?;
             self.check_csrf(identity.as_ref(), &headers)?;
         }
         match operation {

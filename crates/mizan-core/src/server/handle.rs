@@ -8,6 +8,7 @@ use http::HeaderMap;
 
 use super::config::SocketConfig;
 use super::config::{BearerVerifier, CsrfConfig, InvalidationListener, SessionResolver};
+use super::origin::CrossOrigin;
 use crate::cache::{BackendError, OriginCache};
 use crate::identity::Identity;
 use crate::invalidation::Target;
@@ -26,6 +27,7 @@ pub struct Server {
 
 pub(super) struct Inner {
     pub(super) live: Live,
+    pub(super) cross_origin: CrossOrigin,
     pub(super) socket: SocketConfig,
     pub(super) registry: Registry,
     pub(super) state: Arc<AppState>,

@@ -16,6 +16,7 @@ use super::config::SocketConfig;
 use super::dispatch::ContextParams;
 use super::exchange::{CallInput, Exchange, Operation, ViewInput};
 use super::handle::Server;
+use super::origin::check_call_media_type;
 use super::outcome::{Outcome, error_body};
 use crate::cache::CACHE_HEADER;
 use crate::error::MizanError;
@@ -153,6 +154,7 @@ impl Server {
         let operation = match endpoint {
             HttpEndpoint::Session => Operation::Session,
             HttpEndpoint::Call => {
+                check_call_media_type(&parts.headers)?;
                 let body = read_body(&parts.headers, body, self.inner.body_limit).await?;
                 Operation::Call(CallInput::Body(body))
             }

@@ -66,7 +66,8 @@ mod close {
 impl Server {
     /// Checks a socket's upgrade request before it is accepted: the caller
     /// is resolved exactly as for HTTP (an invalid or expired token is a
-    /// `401`, with no fallback). A browser cannot set headers on a
+    /// `401`, with no fallback), and an upgrade from another site's page is
+    /// refused (`403`) unless it carries a token. A browser cannot set headers on a
     /// WebSocket, so an MWT may come as the query parameter `token`
     /// instead of `X-Mizan-Token` (`docs/protocol.md`); it is moved into the
     /// headers every later message is resolved from.
@@ -87,7 +88,10 @@ impl Server {
                 headers.insert("x-mizan-token", value);
             }
         }
-        self.identify(headers).await.map(|_| ())
+        let identity = self.identify(headers).await?;
+        // The upgrade is checked by origin like any unsafe request: a page
+        // on another site must not ride this user's cookie into a socket.
+        self.check_cross_origin(headers, identity.as_ref())
     }
 
     /// Serves one WebSocket connection until it closes: every frame is read
