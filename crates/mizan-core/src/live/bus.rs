@@ -36,7 +36,8 @@ impl std::error::Error for BusError {}
 
 /// Carries live events between server instances.
 pub trait Bus: Send + Sync + 'static {
-    /// Publishes `event` to every instance, this one included.
+    /// Publishes `event` to every instance, this one included. A mutation
+    /// waits for it: a bus over a network bounds its own time.
     fn publish(&self, event: LiveEvent) -> BoxFuture<Result<(), BusError>>;
     /// Every event any instance publishes from now on, and [`BusNotice::Lost`]
     /// whenever some may have been missed. The stream lasts as long as the bus.

@@ -18,7 +18,6 @@ pub mod hub;
 pub mod push;
 
 use std::sync::{Arc, Once};
-use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::StreamExt as _;
@@ -36,10 +35,6 @@ pub(crate) struct Live {
     listening: Once,
     closing: watch::Sender<bool>,
 }
-
-/// How long a publish may take before it is given up (and logged): a
-/// mutation never waits longer for its pushes.
-const PUBLISH_TIMEOUT: Duration = Duration::from_secs(2);
 
 impl Live {
     pub(crate) fn new(bus: Arc<dyn Bus>, limits: Limits) -> Self {
@@ -87,15 +82,11 @@ impl Live {
         }
     }
 
-    /// Publishes an event to every instance; a failure is logged, never the
-    /// caller's error (the mutation or the publish already happened here).
+    /// Publishes an event to every instance. A bus bounds its own time (the
+    /// Redis bus by its response timeout), so a runtime without timers can
+    /// serve mutations too.
     pub(crate) async fn publish(&self, event: LiveEvent) -> Result<(), BusError> {
-        match tokio::time::timeout(PUBLISH_TIMEOUT, self.bus.publish(event)).await {
-            Ok(result) => result,
-            Err(_) => Err(BusError(format!(
-                "publishing took longer than {PUBLISH_TIMEOUT:?}"
-            ))),
-        }
+        self.bus.publish(event).await
     }
 
     /// Tells every connection to close (server shutdown).
