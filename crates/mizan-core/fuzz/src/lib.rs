@@ -364,8 +364,11 @@ pub fn frame(data: &[u8]) {
     assert_eq!(canonical_json(&value), reply, "replies are canonical");
 }
 
+/// A fuzz target: any bytes in.
+pub type FuzzTarget = fn(&[u8]);
+
 /// Every target by name, for the corpus replay.
-pub const TARGETS: [(&str, fn(&[u8])); 6] = [
+pub const TARGETS: [(&str, FuzzTarget); 6] = [
     ("call", call),
     ("query", query),
     ("header", header),
