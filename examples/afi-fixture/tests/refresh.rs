@@ -184,3 +184,28 @@ async fn the_socket_carries_refresh_on_call() {
         .await;
     assert_eq!(bad["error"]["code"], "BAD_REQUEST", "{bad}");
 }
+
+#[tokio::test]
+async fn a_key_listed_twice_is_refreshed_once() {
+    let fx = start().await;
+    let reply = call_with_refresh(
+        &fx,
+        "touch_users",
+        json!({}),
+        json!(["user;user_id=1", "user;user_id=1"]),
+    )
+    .await;
+    // One key in the object (a JSON object cannot hold it twice), and the
+    // body is canonical JSON.
+    assert!(
+        reply.body.matches("\"user;user_id=1\"").count() == 1,
+        "{}",
+        reply.body
+    );
+    assert_eq!(
+        reply.json()["refreshed"]
+            .as_object()
+            .map(serde_json::Map::len),
+        Some(1)
+    );
+}

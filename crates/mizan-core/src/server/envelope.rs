@@ -61,23 +61,25 @@ pub(crate) fn refresh_keys(value: Option<Value>) -> Result<Vec<RefreshKey>, Miza
             ));
         }
     };
-    list.into_iter()
-        .take(REFRESH_LIMIT)
-        .map(|item| {
-            let Value::String(key) = item else {
-                return Err(MizanError::bad_request(
-                    "`refresh` must be a list of instance keys (strings)",
-                ));
-            };
-            let instance = parse_entry(&key).map_err(|err| {
-                MizanError::bad_request(format!(
-                    "`refresh` has a malformed instance key `{key}`: {err}"
-                ))
-                .with_source(err)
-            })?;
-            Ok(RefreshKey { key, instance })
-        })
-        .collect()
+    let mut keys: Vec<RefreshKey> = Vec::new();
+    for item in list.into_iter().take(REFRESH_LIMIT) {
+        let Value::String(key) = item else {
+            return Err(MizanError::bad_request(
+                "`refresh` must be a list of instance keys (strings)",
+            ));
+        };
+        let instance = parse_entry(&key).map_err(|err| {
+            MizanError::bad_request(format!(
+                "`refresh` has a malformed instance key `{key}`: {err}"
+            ))
+            .with_source(err)
+        })?;
+        // A key listed twice is refreshed once (`refreshed` is keyed by it).
+        if !keys.iter().any(|k| k.key == key) {
+            keys.push(RefreshKey { key, instance });
+        }
+    }
+    Ok(keys)
 }
 
 impl CallEnvelope {
