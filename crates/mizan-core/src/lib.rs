@@ -8,7 +8,7 @@
 //!
 //! | role | modules |
 //! |---|---|
-//! | foundations | [`error`], [`identity`], [`clock`], [`csrf`], [`kdl`], [`canonical`], [`shape`], [`json`], [`mwt`] |
+//! | foundations | [`error`], [`identity`], [`clock`], [`breaker`], [`csrf`], [`kdl`], [`canonical`], [`shape`], [`json`], [`mwt`] |
 //! | declaring | [`request`] (the handle, `Upload`, view responses), [`args`] (decoding arguments), [`function`] (a server function), [`channel`] (a channel) |
 //! | the graph | [`graph`] (resolved functions and contexts), [`builtin`], [`merge`] (resolution), [`registry`] (validation) |
 //! | what the graph yields | [`ir`], [`manifest`], [`invalidation`] (targets, header, auto-scoping) |
@@ -19,6 +19,7 @@
 //! this implementation's decisions are in `docs/protocol.md`.
 
 pub mod args;
+pub mod breaker;
 pub mod builtin;
 pub mod cache;
 pub mod canonical;

@@ -15,10 +15,12 @@
 //! backoff; what was published meanwhile is gone, so once it is back it tells
 //! every socket to refetch what it shows ([`BusNotice::Lost`]).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt as _;
 use futures_util::stream::{self, BoxStream};
+use mizan_core::breaker::Breaker;
 use mizan_core::function::BoxFuture;
 use mizan_core::live::{Bus, BusError, BusNotice, LiveEvent};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -39,6 +41,10 @@ pub struct RedisBus {
     publisher: ConnectionManager,
     channel: String,
     options: RedisOptions,
+    /// While Redis fails, publishing fails at once instead of each mutation
+    /// waiting for its own timeout (the subscription's recovery tells every
+    /// socket to refetch anyway).
+    breaker: Arc<Breaker>,
 }
 
 impl std::fmt::Debug for RedisBus {
@@ -76,6 +82,7 @@ impl RedisBus {
             publisher,
             channel: DEFAULT_CHANNEL.to_owned(),
             options,
+            breaker: Arc::new(Breaker::default()),
         })
     }
 
@@ -91,14 +98,33 @@ impl Bus for RedisBus {
     fn publish(&self, event: LiveEvent) -> BoxFuture<Result<(), BusError>> {
         let mut conn = self.publisher.clone();
         let channel = self.channel.clone();
+        let breaker = self.breaker.clone();
+        let limit = self.options.response_timeout;
         Box::pin(async move {
-            redis::cmd("PUBLISH")
-                .arg(&channel)
-                .arg(event.to_text())
-                .query_async::<i64>(&mut conn)
-                .await
-                .map(drop)
-                .map_err(bus_error)
+            if !breaker.allows() {
+                return Err(BusError("skipped: Redis failed moments ago".into()));
+            }
+            let mut command = redis::cmd("PUBLISH");
+            command.arg(&channel).arg(event.to_text());
+            let publish = command.query_async::<i64>(&mut conn);
+            let result = match tokio::time::timeout(limit, publish).await {
+                Ok(result) => result.map(drop).map_err(bus_error),
+                Err(_) => Err(BusError(format!(
+                    "no answer within {} ms",
+                    limit.as_millis()
+                ))),
+            };
+            match &result {
+                Ok(()) => {
+                    breaker.succeeded();
+                }
+                Err(err) => {
+                    if breaker.failed() {
+                        tracing::warn!(channel, error = %err, "live bus: publishing to Redis failed; pages refetch once it is back");
+                    }
+                }
+            }
+            result
         })
     }
 

@@ -214,7 +214,8 @@ async fn counters_are_exported_as_a_snapshot() {
             misses: 1,
             bypasses: 1,
             purges: 1,
-            errors: 0
+            errors: 0,
+            skipped: 0,
         }
     );
 }

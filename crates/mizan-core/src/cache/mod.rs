@@ -32,10 +32,11 @@ pub mod generation;
 pub mod key;
 pub mod memory;
 
+use std::collections::BTreeSet;
 use std::fmt;
 use std::future::Future;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -44,6 +45,7 @@ use serde_json::{Map, Value};
 pub use backend::{BackendError, CacheBackend};
 pub use memory::MemoryBackend;
 
+use crate::breaker::Breaker;
 use crate::error::MizanError;
 use crate::function::{BoxFuture, CachePolicy};
 use crate::graph::Context;
@@ -105,6 +107,9 @@ pub struct CacheStats {
     pub purges: u64,
     /// Backend operations that failed or timed out.
     pub errors: u64,
+    /// Backend operations skipped because the backend had just failed
+    /// (served uncached at once, see [`crate::breaker`]).
+    pub skipped: u64,
 }
 
 #[derive(Default)]
@@ -114,6 +119,7 @@ struct Counters {
     bypasses: AtomicU64,
     purges: AtomicU64,
     errors: AtomicU64,
+    skipped: AtomicU64,
 }
 
 fn add(counter: &AtomicU64, n: u64) {
@@ -125,6 +131,12 @@ type Shared = Result<JsonText, MizanError>;
 struct State {
     counters: Counters,
     flights: Flights<Shared>,
+    breaker: Breaker,
+    /// Counters a purge could not bump (the backend was failing): bumped
+    /// before this instance reads the backend again, so that it never
+    /// serves what a purge it made should have hidden. A set: an outage of
+    /// many mutations of a few instances leaves a few keys.
+    pending: Mutex<BTreeSet<String>>,
 }
 
 /// The origin cache: a backend plus its settings, counters and in-flight
@@ -178,6 +190,8 @@ impl OriginCache {
             state: Arc::new(State {
                 counters: Counters::default(),
                 flights: Flights::default(),
+                breaker: Breaker::default(),
+                pending: Mutex::default(),
             }),
         }
     }
@@ -187,6 +201,17 @@ impl OriginCache {
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// How long the backend is skipped after it failed, before one request
+    /// tries it again (default 1 s; see [`crate::breaker`]).
+    #[must_use]
+    pub fn cooldown(mut self, cooldown: Duration) -> Self {
+        // Only before the cache is shared: a clone keeps the state it had.
+        if let Some(state) = Arc::get_mut(&mut self.state) {
+            state.breaker = Breaker::new(cooldown);
+        }
         self
     }
 
@@ -216,6 +241,7 @@ impl OriginCache {
             bypasses: read(&c.bypasses),
             purges: read(&c.purges),
             errors: read(&c.errors),
+            skipped: read(&c.skipped),
         }
     }
 
@@ -238,14 +264,21 @@ impl OriginCache {
         self.safety_net_ttl.saturating_mul(2) + Duration::from_secs(3600)
     }
 
-    /// One backend operation under the time limit; a failure is counted and
-    /// logged, and handed back for the caller to carry on uncached.
+    /// One backend operation under the time limit; a failure is counted,
+    /// opens the breaker (logged once per outage), and is handed back for
+    /// the caller to carry on uncached. While the breaker is open the
+    /// operation is skipped at once.
     async fn attempt<T>(
         &self,
         operation: &'static str,
         context: &str,
         fut: BoxFuture<Result<T, BackendError>>,
     ) -> Result<T, BackendError> {
+        let breaker = &self.state.breaker;
+        if !breaker.allows() {
+            add(&self.state.counters.skipped, 1);
+            return Err(BackendError::new("skipped: the backend failed moments ago"));
+        }
         let result = match tokio::time::timeout(self.timeout, fut).await {
             Ok(result) => result,
             Err(_) => Err(BackendError::new(format!(
@@ -253,16 +286,53 @@ impl OriginCache {
                 self.timeout.as_millis()
             ))),
         };
-        if let Err(err) = &result {
-            add(&self.state.counters.errors, 1);
-            tracing::warn!(
-                operation,
-                context,
-                error = %err,
-                "origin cache backend failed; serving uncached"
-            );
+        match &result {
+            Err(err) => {
+                add(&self.state.counters.errors, 1);
+                if breaker.failed() {
+                    tracing::warn!(
+                        operation,
+                        context,
+                        error = %err,
+                        "origin cache backend failed; serving uncached, and retrying once a second"
+                    );
+                }
+            }
+            Ok(_) => {
+                if breaker.succeeded() {
+                    tracing::info!(operation, "origin cache backend answers again");
+                }
+            }
         }
         result
+    }
+
+    /// Bumps the counters of purges that could not be made; `false` while
+    /// the backend still fails (the caller must not read it then).
+    async fn settle_pending_purges(&self) -> bool {
+        let keys: Vec<String> = std::mem::take(&mut *self.pending()).into_iter().collect();
+        if keys.is_empty() {
+            return true;
+        }
+        let done = self
+            .attempt(
+                "purge (retried)",
+                "*",
+                self.backend.bump(keys.clone(), self.keep_generations_for()),
+            )
+            .await;
+        if done.is_err() {
+            self.pending().extend(keys);
+            return false;
+        }
+        true
+    }
+
+    fn pending(&self) -> std::sync::MutexGuard<'_, BTreeSet<String>> {
+        self.state
+            .pending
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Serves a fetch of `ctx` with these (declared, typed) param values for
@@ -293,14 +363,19 @@ impl OriginCache {
         let params = canonical_params(values);
         let pinned = derive_cache_key(secret, &ctx.name, &params, ctx.rev, user);
         let generation_keys = lookup_keys(&self.namespace, secret, &ctx.name, &params, user);
-        let generations = self
-            .attempt(
+        let generations = if self.settle_pending_purges().await {
+            self.attempt(
                 "read generations",
                 &ctx.name,
                 self.backend
                     .generations(generation_keys, self.keep_generations_for()),
             )
-            .await;
+            .await
+        } else {
+            Err(BackendError::new(
+                "purges made while the backend failed are not in yet",
+            ))
+        };
         let Ok(generations) = generations else {
             // Without generations no key is safe to read or write; still
             // run concurrent identical fetches once.
@@ -372,11 +447,12 @@ impl OriginCache {
             .attempt(
                 "purge",
                 &contexts.join(","),
-                self.backend.bump(keys, self.keep_generations_for()),
+                self.backend.bump(keys.clone(), self.keep_generations_for()),
             )
             .await;
-        if result.is_ok() {
-            add(&self.state.counters.purges, targets.len() as u64);
+        match &result {
+            Ok(()) => add(&self.state.counters.purges, targets.len() as u64),
+            Err(_) => self.pending().extend(keys),
         }
         result
     }
@@ -389,11 +465,15 @@ impl OriginCache {
             .attempt(
                 "purge user",
                 "*",
-                self.backend.bump(vec![key], self.keep_generations_for()),
+                self.backend
+                    .bump(vec![key.clone()], self.keep_generations_for()),
             )
             .await;
-        if result.is_ok() {
-            add(&self.state.counters.purges, 1);
+        match &result {
+            Ok(()) => add(&self.state.counters.purges, 1),
+            Err(_) => {
+                self.pending().insert(key);
+            }
         }
         result
     }

@@ -425,10 +425,12 @@ async fn a_failing_backend_serves_uncached_and_counts_errors() {
             started.elapsed() < Duration::from_secs(5),
             "bounded by the timeout"
         );
+        // The first failure opens the breaker: the other four operations
+        // skip the backend instead of each waiting for the timeout.
         let stats = cache.stats();
         assert_eq!(
-            (stats.misses, stats.errors, stats.purges),
-            (3, 5, 0),
+            (stats.misses, stats.errors, stats.skipped, stats.purges),
+            (3, 1, 4, 0),
             "hang={hang}"
         );
     }
@@ -483,4 +485,85 @@ fn a_server_with_a_cache_needs_a_cache_secret() {
         .build()
         .expect("a server");
     assert!(with.cache().is_some());
+}
+
+/// A memory backend that fails while `down` is set.
+struct Flaky {
+    inner: MemoryBackend,
+    down: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Flaky {
+    fn check(&self) -> Result<(), BackendError> {
+        if self.down.load(Ordering::SeqCst) {
+            Err(BackendError::new("down"))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl CacheBackend for Flaky {
+    fn generations(
+        &self,
+        keys: Vec<String>,
+        keep: Duration,
+    ) -> BoxFuture<Result<Vec<u64>, BackendError>> {
+        match self.check() {
+            Ok(()) => self.inner.generations(keys, keep),
+            Err(e) => Box::pin(async move { Err(e) }),
+        }
+    }
+    fn bump(&self, keys: Vec<String>, keep: Duration) -> BoxFuture<Result<(), BackendError>> {
+        match self.check() {
+            Ok(()) => self.inner.bump(keys, keep),
+            Err(e) => Box::pin(async move { Err(e) }),
+        }
+    }
+    fn get(&self, key: String) -> BoxFuture<Result<Option<Bytes>, BackendError>> {
+        match self.check() {
+            Ok(()) => self.inner.get(key),
+            Err(e) => Box::pin(async move { Err(e) }),
+        }
+    }
+    fn set(&self, key: String, value: Bytes, ttl: Duration) -> BoxFuture<Result<(), BackendError>> {
+        match self.check() {
+            Ok(()) => self.inner.set(key, value, ttl),
+            Err(e) => Box::pin(async move { Err(e) }),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_purge_made_while_the_backend_failed_lands_before_this_instance_reads_it_again() {
+    let down = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let cache = OriginCache::new(Flaky {
+        inner: MemoryBackend::new(),
+        down: down.clone(),
+    })
+    .cooldown(Duration::from_millis(20));
+    let ctx = context("user", CachePolicy::Default);
+    let src = Source::new();
+    fetch(&cache, &ctx, json!({"user_id": 1}), None, &src).await;
+    assert_eq!(
+        fetch(&cache, &ctx, json!({"user_id": 1}), None, &src).await,
+        (json!(0), CacheStatus::Hit)
+    );
+    // The data changes while the backend is down: the purge fails.
+    down.store(true, Ordering::SeqCst);
+    src.set(1);
+    assert!(cache.purge(SECRET, &[Target::broad("user")]).await.is_err());
+    down.store(false, Ordering::SeqCst);
+    // Back: the old entry is still in the backend, but this instance bumps
+    // the missed counters before it reads anything.
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        let (value, _) = fetch(&cache, &ctx, json!({"user_id": 1}), None, &src).await;
+        assert_eq!(value, json!(1), "never the purged bundle");
+    }
+    assert_eq!(
+        fetch(&cache, &ctx, json!({"user_id": 1}), None, &src).await,
+        (json!(1), CacheStatus::Hit),
+        "and caching resumed"
+    );
 }
