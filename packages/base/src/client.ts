@@ -306,14 +306,10 @@ export class MizanClient {
     if (!this.activeTransport) {
       const { transport, baseUrl, credentials, fetch, live } = this.config;
       const direct = transport ?? httpTransport({ baseUrl, ...(credentials && { credentials }), ...(fetch && { fetch }) });
-      this.activeTransport = live
-        ? socketTransport({
-            url: socketUrl(baseUrl),
-            ...(live === true ? {} : live),
-            fallback: direct,
-            token: () => this.token(),
-          })
-        : direct;
+      const options = live === true ? {} : live || undefined;
+      const url = options && liveUrl(baseUrl, options);
+      this.activeTransport =
+        options && url ? socketTransport({ url, ...options, fallback: direct, token: () => this.token() }) : direct;
       this.stopPush = this.activeTransport.onPush?.((push) => this.receive(push));
     }
     return this.activeTransport;
@@ -360,6 +356,21 @@ export class MizanClient {
     if (this.csrfToken) init.csrfToken = this.csrfToken;
     if (signal) init.signal = signal;
     return init;
+  }
+}
+
+/**
+ * Where the socket is, or `undefined` where there can be none — server
+ * rendering: no WebSocket class and none given, or a relative `baseUrl` and
+ * no page to resolve it against. The client then stays on HTTP.
+ */
+function liveUrl(baseUrl: string, options: LiveOptions): string | undefined {
+  if (!options.socket && typeof WebSocket === 'undefined') return undefined;
+  if (options.url) return options.url;
+  try {
+    return socketUrl(baseUrl);
+  } catch {
+    return undefined;
   }
 }
 

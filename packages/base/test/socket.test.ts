@@ -3,7 +3,7 @@
  * over the socket and what over HTTP, subscriptions and their acks,
  * reconnects, tokens, channels.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { type ChannelInstance, type ContextInstance, MizanClient, type MizanConfig, MizanError, type SocketLike } from '../src/index.js';
 import { type Frame, type ScriptedServer, startScripted, until } from './support/socket-server.js';
@@ -318,5 +318,33 @@ describe('channels', () => {
     // Going live joins it.
     client.configure({ live: { socket: (url) => new WebSocket(url) as unknown as SocketLike } });
     await until(() => chat.getState().status === 'joined', 'the join');
+  });
+});
+
+describe('where there can be no socket', () => {
+  it('live: true without a WebSocket class (server rendering) stays on HTTP', async () => {
+    server = await startScripted();
+    vi.stubGlobal('WebSocket', undefined);
+    try {
+      const client = new MizanClient({ baseUrl: server.baseUrl, csrf: false, live: true });
+      clients.push(client);
+      expect(await client.fetchContext('user', { user_id: 1 })).toMatchObject({ version: 1 });
+      expect(server.http).toEqual(['GET /ctx/user/?user_id=1']);
+      expect(server.upgrades).toEqual([]);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
+  it('a relative baseUrl with no page to resolve it against stays on HTTP', async () => {
+    const requested: string[] = [];
+    const client = new MizanClient({
+      baseUrl: '/api/mizan',
+      csrf: false,
+      live: { socket: () => expect.fail('no socket may be opened') },
+      fetch: async (input) => (requested.push(String(input)), new Response('{"ok":1}')),
+    });
+    expect(await client.fetchContext('user')).toEqual({ ok: 1 });
+    expect(requested).toEqual(['/api/mizan/ctx/user/']);
   });
 });

@@ -280,6 +280,8 @@ class SocketTransport implements Transport {
     this.phase = 'waiting';
     const delay = (this.options.reconnectDelay ?? reconnectBackoff)(this.attempt++);
     this.timer = setTimeout(() => this.phase === 'waiting' && this.connect(), delay);
+    // Never keep a server-side process alive just to reconnect.
+    (this.timer as unknown as { unref?: () => void }).unref?.();
   }
 
   /** Ends the current socket: pending requests fail with `error`, waiting ones take the fallback, subscriptions and joins are to be made again. */
