@@ -3,8 +3,10 @@
  * envelope (PROTOCOL.md §1.4) or one of the client-side codes below.
  *
  * Client-side codes (status 0 unless noted):
- * - `NETWORK_ERROR`: the request never got a response;
+ * - `NETWORK_ERROR`: the request never got a response (or its socket closed
+ *   before the reply);
  * - `ABORTED`: the caller's `AbortSignal` fired;
+ * - `NOT_LIVE`: a channel on a client that is not live;
  * - `BAD_RESPONSE`: a response that is not the JSON the protocol promises
  *   (status is the HTTP status);
  * - `HTTP_ERROR`: a non-2xx response without an error envelope, e.g. from a
