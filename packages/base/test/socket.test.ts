@@ -267,6 +267,26 @@ describe('channels', () => {
     expect(chat.getState()).toMatchObject({ status: 'closed', messages: [] });
   });
 
+  it('a stored handle held again after it was let go shares one join with the handle made since: both hear every message', async () => {
+    const { client, server } = await setup();
+    const stored = client.channel<Note, Note>('chat', { room: 'general' });
+    await joined(stored).then((leave) => leave());
+    await until(() => server.sent('leave').length === 1, 'the leave'); // let go: the client forgets it
+    const fresh = client.channel<Note, Note>('chat', { room: 'general' });
+    expect(fresh).not.toBe(stored);
+    const leaveFresh = fresh.join();
+    const leaveStored = stored.join();
+    await until(() => stored.getState().status === 'joined' && fresh.getState().status === 'joined', 'both joined');
+    server.push({ action: 'message', channel: 'chat', message: { text: 'to both' }, params: { room: 'general' } });
+    await until(() => stored.getState().messages.length === 1 && fresh.getState().messages.length === 1, 'both messages');
+    expect(server.frames.map((f) => f.action)).toEqual(['join', 'leave', 'join']);
+    leaveFresh();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(server.sent('leave')).toHaveLength(1);
+    leaveStored();
+    await until(() => server.sent('leave').length === 2, 'the last leave');
+  });
+
   it('a send waits for the join in flight', async () => {
     const { client, server } = await setup();
     let held: Frame | undefined;

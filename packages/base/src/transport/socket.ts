@@ -93,9 +93,12 @@ interface Watched {
 interface Joined {
   name: string;
   params: Record<string, unknown>;
-  events: ChannelEvents;
+  /** Everyone holding this channel instance: one join on the wire for all of them. */
+  holders: Set<ChannelEvents>;
   /** This connection's join, settled with whether the server accepted it. */
   ack: Promise<boolean> | undefined;
+  /** The latest status told, for a holder that arrives later. */
+  status: Parameters<ChannelEvents['status']>;
 }
 
 const NORMAL_CLOSURE = 1000;
@@ -191,13 +194,20 @@ class SocketTransport implements Transport {
 
   join(name: string, params: Record<string, unknown>, events: ChannelEvents): () => void {
     const key = formatTarget(name, params);
-    const entry: Joined = { name, params, events, ack: undefined };
-    this.channels.set(key, entry);
-    events.status('connecting');
-    if (this.phase === 'open') this.joinChannel(entry);
-    else this.start();
+    let entry = this.channels.get(key);
+    if (entry) {
+      entry.holders.add(events);
+      events.status(...entry.status);
+    } else {
+      entry = { name, params, holders: new Set([events]), ack: undefined, status: ['connecting'] };
+      this.channels.set(key, entry);
+      events.status('connecting');
+      if (this.phase === 'open') this.joinChannel(entry);
+      else this.start();
+    }
+    const joined = entry;
     return () => {
-      if (this.channels.get(key) !== entry) return;
+      if (!joined.holders.delete(events) || joined.holders.size > 0 || this.channels.get(key) !== joined) return;
       this.channels.delete(key);
       if (this.phase === 'open') this.request({ action: 'leave', channel: name, params }).catch(ignore);
     };
@@ -308,7 +318,7 @@ class SocketTransport implements Transport {
       this.unsynced.add(key);
     }
     for (const entry of this.channels.values()) {
-      if (entry.ack) entry.events.status('connecting');
+      if (entry.ack) tell(entry, 'connecting');
       entry.ack = undefined;
     }
   }
@@ -338,11 +348,11 @@ class SocketTransport implements Transport {
   private joinChannel(entry: Joined): void {
     const ack: Promise<boolean> = this.request({ action: 'join', channel: entry.name, params: entry.params }).then(
       () => {
-        if (entry.ack === ack) entry.events.status('joined');
+        if (entry.ack === ack) tell(entry, 'joined');
         return true;
       },
       (error: MizanError) => {
-        if (entry.ack === ack) entry.events.status('error', error);
+        if (entry.ack === ack) tell(entry, 'error', error);
         return false;
       },
     );
@@ -413,7 +423,7 @@ class SocketTransport implements Transport {
         const params = frame['params'];
         if (typeof channel !== 'string') return;
         const entry = this.channels.get(formatTarget(channel, isObject(params) ? params : {}));
-        entry?.events.message(frame['message']);
+        for (const holder of entry?.holders ?? []) holder.message(frame['message']);
         return;
       }
       default:
@@ -437,3 +447,8 @@ class SocketTransport implements Transport {
 }
 
 function ignore(): void {}
+
+function tell(entry: Joined, ...status: Parameters<ChannelEvents['status']>): void {
+  entry.status = status;
+  for (const holder of entry.holders) holder.status(...status);
+}
