@@ -142,11 +142,12 @@ Written by \`npm run bench -w bench/client-size\` (\`bench/client-size/client-si
 Both libraries are measured in the same run, the same way, for each framework.
 The Mizan rows bundle what the generated client of that framework imports: the
 kernel (\`@mizan/base\`: HTTP transport, context instances, invalidation, merge,
-retries, session/CSRF) and the framework's adapter. The TanStack rows are the
-imports of a minimal app that fetches and mutates with that framework's
-TanStack Query adapter; unlike Mizan, such an app still writes its query keys,
-fetchers and invalidation by hand. The framework itself is external in every
-row.
+retries, session/CSRF, and the live WebSocket transport with channels, which
+\`live: true\` needs and so every app carries) and the framework's adapter.
+The TanStack rows are the imports of a minimal app that fetches and mutates
+with that framework's TanStack Query adapter; unlike Mizan, such an app still
+writes its query keys, fetchers and invalidation by hand, and has no push
+transport. The framework itself is external in every row.
 
 ${table}`;
   await writeFile(here('../RESULTS-client-size.md'), doc);

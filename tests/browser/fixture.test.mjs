@@ -1,6 +1,9 @@
 // The conformance fixture's generated clients in Chromium, against the real
 // fixture server: the same scenarios on the React, Vue and Svelte pages of
-// examples/afi-fixture/web, each counting the requests it causes.
+// examples/afi-fixture/web, each counting the requests it causes, over HTTP
+// and again live (`?live=1`: the same page on the socket, where a fetch or a
+// call is a frame and counts as one request); then, live, what one page's
+// change does to another page.
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -9,6 +12,10 @@ import { buildAll, launchBrowser, repoRoot, startServer, staticWithApi, trackApi
 
 const DIST = join(repoRoot, 'examples/afi-fixture/web/dist');
 const FRAMEWORKS = ['react', 'vue', 'svelte'];
+const MODES = [
+  { name: 'over HTTP', query: '' },
+  { name: 'live', query: 'live=1' },
+];
 
 let browser;
 
@@ -18,21 +25,26 @@ before(async () => {
 });
 after(async () => browser?.close());
 
-for (const framework of FRAMEWORKS) {
-  describe(`the ${framework} page`, () => {
+/** Opens `framework`'s page on `site` with `query` and waits until every instance on it has data. */
+async function openPage(page, api, site, framework, query) {
+  await page.goto(`${site.url}/${framework}/${query ? `?${query}` : ''}`);
+  await waitForText(page, 'user-1-name', 'alice');
+  await waitForText(page, 'user-2-name', 'bob');
+  await waitForText(page, 'search-o-count', '2 results');
+  await waitForText(page, 'search-special-count', '0 results');
+  await api.quiet();
+}
+
+for (const framework of FRAMEWORKS) for (const mode of MODES) {
+  describe(`the ${framework} page, ${mode.name}`, () => {
     let fixture;
     let site;
     let page;
     let api;
 
-    /** Opens this framework's page (`query`: `?gc=0`) and waits until every instance on it has data. */
-    async function open(query = '') {
-      await page.goto(`${site.url}/${framework}/${query}`);
-      await waitForText(page, 'user-1-name', 'alice');
-      await waitForText(page, 'user-2-name', 'bob');
-      await waitForText(page, 'search-o-count', '2 results');
-      await waitForText(page, 'search-special-count', '0 results');
-      await api.quiet();
+    /** Opens this framework's page in this mode (`extra`: `gc=0`) and waits until every instance on it has data. */
+    async function open(extra = '') {
+      await openPage(page, api, site, framework, [mode.query, extra].filter(Boolean).join('&'));
     }
 
     /** Mounts user 3's provider (with its card) and waits for `name` in it. */
@@ -63,9 +75,17 @@ for (const framework of FRAMEWORKS) {
       await fixture?.stop();
     });
 
+    /** Live, every fetch and call went over the socket; over HTTP, none did. */
+    function assertTransport() {
+      const overHttp = api.http().filter((r) => r.includes('/ctx/') || r.includes('/call/'));
+      if (mode.query) assert.deepEqual(overHttp, [], 'live: no fetch or call over HTTP');
+      else assert.equal(api.sockets(), 0, 'over HTTP: no socket');
+    }
+
     test('each context instance is one request carrying all its members', async () => {
       assert.deepEqual(api.contexts().sort(), ['global', 'items', 'search;q=a b;c', 'search;q=o', 'user;user_id=1', 'user;user_id=2']);
       assert.equal(api.calls(), 0);
+      assertTransport();
       // `user_profile` and `user_orders` came in the one user request.
       await waitForText(page, 'user-1-orders', '3 orders');
       await waitForText(page, 'current-user', 'anon@example.com (anonymous)');
@@ -79,6 +99,7 @@ for (const framework of FRAMEWORKS) {
       await api.quiet();
       assert.deepEqual(api.contexts(), ['user;user_id=1']);
       assert.equal(api.calls(), 1);
+      assertTransport();
       await waitForText(page, 'user-2-name', 'bob');
     });
 
@@ -184,13 +205,81 @@ for (const framework of FRAMEWORKS) {
     });
 
     test('with a gc delay of 0 ms, a remounted provider finds its instance dropped and fetches it again', async () => {
-      await open('?gc=0');
+      await open('gc=0');
       api.reset();
       await mountUser3();
       await unmountUser3();
       await mountUser3();
       await api.quiet();
       assert.deepEqual(api.contexts(), ['user;user_id=3', 'user;user_id=3']);
+    });
+  });
+}
+
+for (const framework of FRAMEWORKS) {
+  describe(`two ${framework} pages, live`, () => {
+    let fixture;
+    let site;
+    /** The page that acts, and the page that watches. */
+    let acting;
+    let watching;
+    let watched;
+
+    beforeEach(async () => {
+      fixture = await startServer('afi-fixture', 'MIZAN_FIXTURE_ADDR');
+      site = await staticWithApi(DIST, fixture.url);
+      await browser.context.clearCookies();
+      acting = await browser.context.newPage();
+      watching = await browser.context.newPage();
+      for (const p of [acting, watching]) p.setDefaultTimeout(10_000);
+      const actingApi = trackApi(acting);
+      watched = trackApi(watching);
+      await openPage(acting, actingApi, site, framework, 'live=1');
+      await openPage(watching, watched, site, framework, 'live=1');
+      await waitForText(watching, 'chat-status', 'joined');
+      await watched.quiet();
+      watched.reset();
+    });
+    afterEach(async () => {
+      await acting?.close();
+      await watching?.close();
+      await site?.stop();
+      await fixture?.stop();
+    });
+
+    test('a mutation in one page updates the other, which sends nothing but the refetch the push named', async () => {
+      await acting.getByTestId('rename-name').fill('Ada');
+      await acting.getByTestId('rename-user').click();
+      await waitForText(watching, 'user-1-name', 'Ada');
+      await watched.quiet();
+      assert.deepEqual(watched.pushes(), ['invalidate user;user_id=1']);
+      assert.deepEqual(watched.all(), ['WS fetch user;user_id=1'], 'no HTTP request, one fetch frame');
+      await waitForText(watching, 'user-2-name', 'bob');
+      // No polling: the page stays silent until the next change.
+      watched.reset();
+      await watching.waitForTimeout(1000);
+      assert.deepEqual(watched.all(), []);
+      assert.equal(watched.sockets(), 1, 'one socket since the page loaded (one request, at connect)');
+    });
+
+    test('a merge in one page is spliced into the other with no request at all', async () => {
+      await acting.getByTestId('item-name').fill('uno');
+      await acting.getByTestId('set-item-1').click();
+      await waitForText(watching, 'item-1', '1: uno');
+      await watched.quiet();
+      assert.deepEqual(watched.pushes(), ['merge items']);
+      assert.deepEqual(watched.all(), []);
+    });
+
+    test('a chat message sent in one page appears in the other (and in its own)', async () => {
+      await waitForText(acting, 'chat-status', 'joined');
+      await acting.getByTestId('chat-text').fill('hello from one page');
+      await acting.getByTestId('chat-send').click();
+      await waitForText(watching, 'chat-messages', 'anon: hello from one page');
+      await waitForText(acting, 'chat-messages', 'anon: hello from one page');
+      await watched.quiet();
+      assert.deepEqual(watched.pushes(), ['message chat;room=general']);
+      assert.deepEqual(watched.all(), []);
     });
   });
 }

@@ -5,6 +5,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -71,6 +72,7 @@ const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '
 /**
  * Serves the built files in `root` and forwards `/api/mizan/` to `api`, so
  * that a page and its API share one origin (for a server that serves no UI).
+ * WebSocket upgrades (`/api/mizan/ws/`) are forwarded as raw bytes.
  */
 export async function staticWithApi(root, api) {
   const target = new URL(api);
@@ -104,6 +106,20 @@ export async function staticWithApi(root, api) {
     }
     res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
     createReadStream(file).pipe(res);
+  });
+  server.on('upgrade', (req, socket, head) => {
+    const upstream = connect(Number(target.port), target.hostname, () => {
+      const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
+      for (let i = 0; i < req.rawHeaders.length; i += 2) {
+        const name = req.rawHeaders[i];
+        lines.push(`${name}: ${name.toLowerCase() === 'host' ? target.host : req.rawHeaders[i + 1]}`);
+      }
+      upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
+      if (head.length) upstream.write(head);
+      socket.pipe(upstream).pipe(socket);
+    });
+    upstream.on('error', () => socket.destroy());
+    socket.on('error', () => upstream.destroy());
   });
   await new Promise((done) => server.listen(0, '127.0.0.1', done));
   const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
@@ -146,14 +162,29 @@ export async function launchBrowser() {
 }
 
 /**
- * Every request the page makes under `/api/mizan/`, as it made it.
- * `contexts()` names each `/ctx/` fetch as its instance, `search;q=a b;c`.
+ * Every request the page makes to the Mizan API, over HTTP (under
+ * `/api/mizan/`) and over its sockets (`/api/mizan/ws/`), as it made it:
+ * a socket `fetch` counts as a context request and a socket `call` as a
+ * call, so one scenario counts the same on either transport.
+ * `contexts()` names each fetch as its instance, `search;q=a b;c`.
  */
 export function trackApi(page) {
   /** @type {{ method: string, path: string, url: URL }[]} */
   let seen = [];
+  /** @type {{ action: string, name: string }[]} */
+  let frames = [];
+  /** @type {string[]} */
+  let pushes = [];
+  let sockets = 0;
   let inFlight = 0;
   let lastActivity = Date.now();
+  /** @type {{ instance: string, done: () => void }[]} */
+  let waiters = [];
+  const answered = (instance) => {
+    const [hit, rest] = [waiters.filter((w) => w.instance === instance), waiters.filter((w) => w.instance !== instance)];
+    waiters = rest;
+    for (const w of hit) w.done();
+  };
   page.on('request', (req) => {
     const url = new URL(req.url());
     if (!url.pathname.startsWith(API)) return;
@@ -168,19 +199,66 @@ export function trackApi(page) {
   };
   page.on('requestfinished', settled);
   page.on('requestfailed', settled);
+  page.on('response', (res) => {
+    const url = new URL(res.url());
+    if (url.pathname.startsWith(`${API}ctx/`)) answered(instanceName(url));
+  });
+  page.on('websocket', (ws) => {
+    if (!new URL(ws.url()).pathname.startsWith(`${API}ws/`)) return;
+    sockets++;
+    /** id → the instance a fetch asked for, or '' */
+    const asked = new Map();
+    ws.on('framesent', ({ payload }) => {
+      const frame = JSON.parse(String(payload));
+      const name = frameName(frame);
+      frames.push({ action: frame.action, name });
+      asked.set(frame.id, frame.action === 'fetch' ? name : '');
+      inFlight++;
+      lastActivity = Date.now();
+    });
+    ws.on('framereceived', ({ payload }) => {
+      const frame = JSON.parse(String(payload));
+      lastActivity = Date.now();
+      if (frame.id === undefined) {
+        pushes.push(`${frame.action} ${pushName(frame)}`);
+        return;
+      }
+      if (!asked.has(frame.id)) return;
+      const instance = asked.get(frame.id);
+      asked.delete(frame.id);
+      inFlight--;
+      if (instance) answered(instance);
+    });
+    ws.on('close', () => {
+      inFlight -= asked.size;
+      asked.clear();
+    });
+  });
   return {
     /** Forget what was seen so far. */
     reset() {
       seen = [];
+      frames = [];
+      pushes = [];
     },
-    all: () => seen.map((r) => `${r.method} ${r.path}`),
-    contexts: () => seen.filter((r) => r.path.startsWith('/ctx/')).map((r) => instanceName(r.url)),
-    calls: () => seen.filter((r) => r.path === '/call/').length,
-    /** The next response to a `/ctx/` fetch of `instance` (start waiting before the click). */
+    /** Every request: `GET /ctx/user/`, `WS fetch user;user_id=1`. */
+    all: () => [...seen.map((r) => `${r.method} ${r.path}`), ...frames.map((f) => `WS ${f.action} ${f.name}`)],
+    /** HTTP requests only. */
+    http: () => seen.map((r) => `${r.method} ${r.path}`),
+    contexts: () => [
+      ...seen.filter((r) => r.path.startsWith('/ctx/')).map((r) => instanceName(r.url)),
+      ...frames.filter((f) => f.action === 'fetch').map((f) => f.name),
+    ],
+    calls: () => seen.filter((r) => r.path === '/call/').length + frames.filter((f) => f.action === 'call').length,
+    /** Frames the server pushed unasked: `invalidate user;user_id=1`, `message chat;room=general`. */
+    pushes: () => pushes,
+    /** Sockets the page opened since it was tracked (each one request, at connect). */
+    sockets: () => sockets,
+    /** The next answer to a fetch of `instance`, over HTTP or the socket (start waiting before the click). */
     response: (instance) =>
-      page.waitForResponse((res) => {
-        const url = new URL(res.url());
-        return url.pathname.startsWith(`${API}ctx/`) && instanceName(url) === instance;
+      new Promise((done, fail) => {
+        const timer = setTimeout(() => fail(new Error(`no fetch of ${instance} answered within 10 s`)), 10_000);
+        waiters.push({ instance, done: () => (clearTimeout(timer), done(undefined)) });
       }),
     /**
      * Resolves when no API request is in flight and none started for
@@ -192,17 +270,36 @@ export function trackApi(page) {
       for (;;) {
         const idleFor = Date.now() - lastActivity;
         if (inFlight === 0 && idleFor >= quietMs) return;
-        if (Date.now() > deadline) throw new Error(`API requests still in flight: ${JSON.stringify(seen.map((r) => r.path))}`);
+        if (Date.now() > deadline) throw new Error(`API requests still in flight: ${JSON.stringify(this.all())}`);
         await page.waitForTimeout(Math.max(20, quietMs - idleFor));
       }
     },
   };
 }
 
+/** A socket frame's instance (`user;user_id=1`, `chat;room=general`) or function (`rename_user`). */
+function frameName(frame) {
+  if (frame.fn) return frame.fn;
+  return [frame.context ?? frame.channel, ...paramPairs(frame.params)].join(';');
+}
+
+function pushName(frame) {
+  if (frame.action === 'message') return [frame.channel, ...paramPairs(frame.params)].join(';');
+  const list = frame.invalidate ?? frame.merge ?? [];
+  return list
+    .map((t) => (typeof t === 'string' ? t : [t.context, ...paramPairs(t.params)].join(';')))
+    .join(', ');
+}
+
+function paramPairs(params = {}) {
+  return Object.keys(params)
+    .sort()
+    .map((k) => `${k}=${params[k]}`);
+}
+
 function instanceName(url) {
   const name = url.pathname.slice(`${API}ctx/`.length).replace(/\/$/, '');
-  const params = [...url.searchParams.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
-  return [name, ...params.map(([k, v]) => `${k}=${v}`)].join(';');
+  return [name, ...paramPairs(Object.fromEntries(url.searchParams))].join(';');
 }
 
 /**

@@ -1,5 +1,7 @@
 // The taskboard demo (examples/taskboard) in Chromium against its real
-// server: what a person clicks, and what it costs in requests.
+// server: what a person clicks, and what it costs in requests. The demo is
+// live (one socket): a fetch or a call is a frame there, and counts as one
+// request; two windows see each other's changes.
 
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, test } from 'node:test';
@@ -166,4 +168,58 @@ test('a screenshot of the demo after a few clicks', async () => {
   // The log shows what each request did: invalidations, a merge, no refetch after it.
   await waitForText(page, 'netlog', /merge upsert → board\.board_tasks;board_id=1/);
   await page.screenshot({ path: SCREENSHOT });
+});
+
+test('live: moving a card in one window moves it in the other, which sends nothing but the refetch the push named', async () => {
+  await open('#/board/1/task/2', { taskText: 'Public page with API and dashboard health.' });
+  const other = await browser.context.newPage();
+  other.setDefaultTimeout(10_000);
+  const otherApi = trackApi(other);
+  try {
+    await other.goto(`${app.url}/#/board/1`);
+    await waitForText(other, 'board-progress-1', '1 of 6 done');
+    await other.getByTestId('column-doing').getByTestId('card-2').waitFor();
+    await other.getByTestId('activity-status').and(other.locator('[data-status="joined"]')).waitFor();
+    await otherApi.quiet();
+    otherApi.reset();
+
+    await page.getByTestId('move-review').click();
+    await other.getByTestId('column-review').getByTestId('card-2').waitFor();
+    await otherApi.quiet();
+    assert.deepEqual(otherApi.all(), ['WS fetch board;board_id=1'], 'no HTTP request, one fetch frame');
+    assert.deepEqual(otherApi.pushes(), ['message activity;board_id=1', 'invalidate board;board_id=1']);
+    assert.equal(otherApi.sockets(), 1, 'one socket since the page loaded');
+    // What the other window shows in its own log: the push, then its one fetch.
+    await waitForText(other, 'netlog', /invalidate board;board_id=1/);
+    // No polling: nothing more until the next change.
+    otherApi.reset();
+    await other.waitForTimeout(1000);
+    assert.deepEqual(otherApi.all(), []);
+  } finally {
+    await other.close();
+  }
+});
+
+test('live: the activity feed shows a change made in another window, and a note reaches every window', async () => {
+  await open('#/board/1');
+  const other = await browser.context.newPage();
+  other.setDefaultTimeout(10_000);
+  try {
+    await other.goto(`${app.url}/#/board/1`);
+    for (const p of [page, other]) await p.getByTestId('activity-status').and(p.locator('[data-status="joined"]')).waitFor();
+    await other.getByTestId('add-task-input').fill('Order the stickers');
+    await other.getByTestId('add-task-submit').click();
+    await waitForText(page, 'activity-list', /Ada added “Order the stickers”/);
+    await waitForText(page.getByTestId('column-todo'), 'card-10', /^Order the stickers#10/);
+
+    await page.getByTestId('activity-input').fill('Stickers are on me');
+    await page.getByTestId('activity-send').click();
+    for (const p of [page, other]) await waitForText(p, 'activity-list', /Stickers are on me/);
+    // Another board is another channel: its feed heard nothing.
+    await other.goto(`${app.url}/#/board/2`);
+    await other.getByTestId('activity-status').and(other.locator('[data-status="joined"]')).waitFor();
+    await waitForText(other, 'activity-list', /Changes and notes from every window/);
+  } finally {
+    await other.close();
+  }
 });

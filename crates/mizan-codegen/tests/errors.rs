@@ -64,6 +64,7 @@ macro_rules! error_snapshots {
 error_snapshots!(
     bad_targets,
     bare_identifier_value,
+    channel_hook_collision,
     duplicate_names,
     hook_collision,
     identifier_collision,

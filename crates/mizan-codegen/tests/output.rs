@@ -106,13 +106,20 @@ macro_rules! snapshots {
 }
 
 snapshots! {
-    ts: [minimal, types, contexts, mutations, fixture],
-    react: [minimal, types, contexts, mutations, fixture],
-    vue: [minimal, types, contexts, mutations, fixture],
-    svelte: [minimal, types, contexts, mutations, fixture],
+    ts: [minimal, types, contexts, mutations, channels, fixture],
+    react: [minimal, types, contexts, mutations, channels, fixture],
+    vue: [minimal, types, contexts, mutations, channels, fixture],
+    svelte: [minimal, types, contexts, mutations, channels, fixture],
 }
 
-const FIXTURES: &[&str] = &["minimal", "types", "contexts", "mutations", "fixture"];
+const FIXTURES: &[&str] = &[
+    "minimal",
+    "types",
+    "contexts",
+    "mutations",
+    "channels",
+    "fixture",
+];
 
 /// `tests/output/` holds one directory per fixture of `tests/ir/` (the
 /// conformance fixture's outputs live with its test page), so that no

@@ -11,6 +11,11 @@
 //! | `rename_task`, `add_task` | `merge = board` | upserts the card into `board_tasks`: no request |
 //! | `edit_description` | `merge = task` | replaces `task_detail`: no request |
 //!
+//! Over the socket (the UI is live), every page showing a board hears these
+//! as pushes, whoever made the change. The `activity` channel (one instance
+//! per board) carries what people do and say on a board: the mutations above
+//! publish a line to it, and a page may send a note.
+//!
 //! State lives in memory and is seeded identically on every start.
 
 use std::collections::BTreeMap;
@@ -115,6 +120,46 @@ pub struct Comment {
     /// Person or board.
     pub kind: CommentKind,
 }
+
+/// A board's activity channel: its params.
+#[derive(Debug, Clone, Serialize, Deserialize, Mizan)]
+pub struct BoardRoom {
+    /// The board.
+    pub board_id: i64,
+}
+
+/// What a page may send to a board's activity channel.
+#[derive(Debug, Clone, Serialize, Deserialize, Mizan)]
+pub struct BoardNote {
+    /// What to tell everyone looking at the board.
+    pub text: String,
+}
+
+/// Whether a line of the activity feed is a change someone made or a note.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Mizan)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityKind {
+    /// A mutation: a card moved, added, renamed, completed, commented on.
+    Change,
+    /// A note someone sent to the board.
+    Note,
+}
+
+/// One line of a board's activity feed.
+#[derive(Debug, Clone, Serialize, Deserialize, Mizan)]
+pub struct Activity {
+    /// The board.
+    pub board_id: i64,
+    /// Who did or said it.
+    pub member_id: i64,
+    /// Change or note.
+    pub kind: ActivityKind,
+    /// What happened (`moved “Pick a domain name” to Done`), or the note.
+    pub text: String,
+}
+
+/// The longest note the activity feed accepts.
+pub const MAX_NOTE_CHARS: usize = 200;
 
 // ---- state -------------------------------------------------------------
 
@@ -333,6 +378,58 @@ impl State {
         }
     }
 
+    fn column_title(&self, board_id: i64, column: &str) -> Result<String, MizanError> {
+        self.check_column(board_id, column)?;
+        Ok(self
+            .board(board_id)?
+            .columns
+            .iter()
+            .find(|c| c.id == column)
+            .map_or_else(|| column.to_owned(), |c| c.title.clone()))
+    }
+
+    /// A new card on `board_id`, in `column` or the first one.
+    fn add_card(
+        &mut self,
+        board_id: i64,
+        title: String,
+        column: Option<String>,
+    ) -> Result<TaskCard, MizanError> {
+        let column = match column {
+            Some(column) => column,
+            None => self
+                .board(board_id)?
+                .columns
+                .first()
+                .map(|c| c.id.clone())
+                .ok_or_else(|| MizanError::internal("a board without columns"))?,
+        };
+        self.check_column(board_id, &column)?;
+        let id = self.next_task;
+        self.next_task += 1;
+        let card = TaskCard {
+            id,
+            board_id,
+            title,
+            column,
+            assignee_id: None,
+        };
+        let detail = TaskDetail {
+            id,
+            description: String::new(),
+            reporter_id: CURRENT_USER,
+            labels: Vec::new(),
+        };
+        self.tasks.insert(
+            id,
+            Task {
+                card: card.clone(),
+                detail,
+            },
+        );
+        Ok(card)
+    }
+
     fn comment(&mut self, task_id: i64, body: String, kind: CommentKind) -> Comment {
         let comment = Comment {
             id: self.next_comment,
@@ -363,6 +460,65 @@ fn title(field: &str, text: &str) -> Result<String, MizanError> {
         ));
     }
     Ok(text.to_owned())
+}
+
+// ---- the activity channel ----------------------------------------------
+
+/// What happens on a board, live: one channel instance per board. Anyone
+/// may join a board that exists; a note sent to it is published to
+/// everyone on it, the sender included.
+#[mizan::channel("activity")]
+pub struct BoardActivity;
+
+impl Channel for BoardActivity {
+    type Params = BoardRoom;
+    type Send = BoardNote;
+    type Message = Activity;
+
+    async fn join(req: &Request, room: &BoardRoom) -> Result<(), MizanError> {
+        store(req)?.board(room.board_id).map(|_| ())
+    }
+
+    async fn send(
+        _req: &Request,
+        room: &BoardRoom,
+        note: BoardNote,
+    ) -> Result<Option<Activity>, MizanError> {
+        let text = note.text.trim();
+        if text.is_empty() {
+            return Err(MizanError::invalid_field(
+                "message.text",
+                "Write something first.",
+            ));
+        }
+        if text.chars().count() > MAX_NOTE_CHARS {
+            return Err(MizanError::invalid_field(
+                "message.text",
+                format!("Keep notes under {MAX_NOTE_CHARS} characters."),
+            ));
+        }
+        Ok(Some(Activity {
+            board_id: room.board_id,
+            member_id: CURRENT_USER,
+            kind: ActivityKind::Note,
+            text: text.to_owned(),
+        }))
+    }
+}
+
+/// Tells everyone on `board_id` what the signed-in member just did. The
+/// change itself is made by then: a line that could not be published is only
+/// a line missing from the feed, never the mutation's error.
+async fn announce(req: &Request, board_id: i64, text: String) {
+    let activity = Activity {
+        board_id,
+        member_id: CURRENT_USER,
+        kind: ActivityKind::Change,
+        text,
+    };
+    let _ = req
+        .publish::<BoardActivity>(&BoardRoom { board_id }, &activity)
+        .await;
 }
 
 // ---- contexts ----------------------------------------------------------
@@ -459,10 +615,14 @@ pub async fn rename_task(
     title: String,
 ) -> Result<TaskCard, MizanError> {
     let title = self::title("title", &title)?;
-    let mut state = store(req)?;
-    let task = state.task_on_board(board_id, task_id)?;
-    task.card.title = title;
-    Ok(task.card.clone())
+    let card = {
+        let mut state = store(req)?;
+        let task = state.task_on_board(board_id, task_id)?;
+        task.card.title = title;
+        task.card.clone()
+    };
+    announce(req, board_id, format!("renamed a card to “{}”", card.title)).await;
+    Ok(card)
 }
 
 /// Adds a card to a board (first column unless `column` says otherwise); it
@@ -475,39 +635,8 @@ pub async fn add_task(
     column: Option<String>,
 ) -> Result<TaskCard, MizanError> {
     let title = self::title("title", &title)?;
-    let mut state = store(req)?;
-    let column = match column {
-        Some(column) => column,
-        None => state
-            .board(board_id)?
-            .columns
-            .first()
-            .map(|c| c.id.clone())
-            .ok_or_else(|| MizanError::internal("a board without columns"))?,
-    };
-    state.check_column(board_id, &column)?;
-    let id = state.next_task;
-    state.next_task += 1;
-    let card = TaskCard {
-        id,
-        board_id,
-        title,
-        column,
-        assignee_id: None,
-    };
-    let detail = TaskDetail {
-        id,
-        description: String::new(),
-        reporter_id: CURRENT_USER,
-        labels: Vec::new(),
-    };
-    state.tasks.insert(
-        id,
-        Task {
-            card: card.clone(),
-            detail,
-        },
-    );
+    let card = store(req)?.add_card(board_id, title, column)?;
+    announce(req, board_id, format!("added “{}”", card.title)).await;
     Ok(card)
 }
 
@@ -537,11 +666,16 @@ pub async fn move_task(
     task_id: i64,
     column: String,
 ) -> Result<TaskCard, MizanError> {
-    let mut state = store(req)?;
-    state.check_column(board_id, &column)?;
-    let task = state.task_on_board(board_id, task_id)?;
-    task.card.column = column;
-    Ok(task.card.clone())
+    let (card, text) = {
+        let mut state = store(req)?;
+        let heading = state.column_title(board_id, &column)?;
+        let task = state.task_on_board(board_id, task_id)?;
+        task.card.column = column;
+        let text = format!("moved “{}” to {heading}", task.card.title);
+        (task.card.clone(), text)
+    };
+    announce(req, board_id, text).await;
+    Ok(card)
 }
 
 /// Moves the card to the board's last column and records it on the task.
@@ -552,19 +686,25 @@ pub async fn complete_task(
     board_id: i64,
     task_id: i64,
 ) -> Result<TaskCard, MizanError> {
-    let mut state = store(req)?;
-    let done = state
-        .board(board_id)?
-        .columns
-        .last()
-        .map(|c| c.id.clone())
-        .ok_or_else(|| MizanError::internal("a board without columns"))?;
-    let task = state.task_on_board(board_id, task_id)?;
-    let already = task.card.column == done;
-    task.card.column = done;
-    let card = task.card.clone();
+    let (card, already) = {
+        let mut state = store(req)?;
+        let done = state
+            .board(board_id)?
+            .columns
+            .last()
+            .map(|c| c.id.clone())
+            .ok_or_else(|| MizanError::internal("a board without columns"))?;
+        let task = state.task_on_board(board_id, task_id)?;
+        let already = task.card.column == done;
+        task.card.column = done;
+        let card = task.card.clone();
+        if !already {
+            state.comment(task_id, "marked this done".into(), CommentKind::Activity);
+        }
+        (card, already)
+    };
     if !already {
-        state.comment(task_id, "marked this done".into(), CommentKind::Activity);
+        announce(req, board_id, format!("completed “{}”", card.title)).await;
     }
     Ok(card)
 }
@@ -577,9 +717,14 @@ pub async fn add_comment(req: &Request, task_id: i64, body: String) -> Result<Co
     if body.is_empty() {
         return Err(MizanError::invalid_field("body", "Write something first."));
     }
-    let mut state = store(req)?;
-    state.task(task_id)?;
-    Ok(state.comment(task_id, body.to_owned(), CommentKind::Comment))
+    let (comment, board_id, title) = {
+        let mut state = store(req)?;
+        let card = state.task(task_id)?.card.clone();
+        let comment = state.comment(task_id, body.to_owned(), CommentKind::Comment);
+        (comment, card.board_id, card.title)
+    };
+    announce(req, board_id, format!("commented on “{title}”")).await;
+    Ok(comment)
 }
 
 // ---- wiring --------------------------------------------------------------

@@ -2,6 +2,7 @@
  * The kernel: one client owns the reconciled view of the server (its context
  * instances) and the paths that change it (responses, pushes, headers).
  */
+import { ChannelInstance, type ChannelHost, notLive } from './channel.js';
 import { isObject, toMizanError } from './error.js';
 import { ContextInstance, type InstanceHost } from './instance.js';
 import {
@@ -17,6 +18,10 @@ import type { MergeEntry } from './merge.js';
 import { exponentialBackoff, withRetry } from './retry.js';
 import type { Push, RequestContext, Transport } from './transport.js';
 import { httpTransport } from './transport/http.js';
+import { type SocketTransportOptions, socketTransport, socketUrl } from './transport/socket.js';
+
+/** How the client goes live (`live: true` takes every default). */
+export type LiveOptions = Partial<Omit<SocketTransportOptions, 'fallback' | 'token'>>;
 
 export interface MizanConfig {
   /** Mount point of the Mizan endpoints for the default HTTP transport. Default `/api/mizan`. */
@@ -27,6 +32,14 @@ export interface MizanConfig {
   fetch?: typeof fetch;
   /** Replaces the default HTTP transport. Configure it before anything subscribes. */
   transport?: Transport;
+  /**
+   * Live updates over one WebSocket (PROTOCOL.md §6): calls, fetches and
+   * channels go over it while it is open (HTTP, or `transport`, while it is
+   * down), and the server pushes every invalidation and merge that hits an
+   * instance this client shows. `true`, or options (`url`, `socket`,
+   * `reconnectDelay`, `connectTimeoutMs`; see `socketTransport`).
+   */
+  live?: boolean | LiveOptions;
   /** Extra headers on every request, or a function read per request. */
   headers?: Record<string, string> | (() => Record<string, string>);
   /** A Mizan Web Token sent as `X-Mizan-Token`, or a function read per request. */
@@ -43,9 +56,16 @@ export interface MizanConfig {
   retryDelay?: (attempt: number) => number;
   /** How long an instance with no subscribers is kept. Default 5 minutes. */
   gcTimeMs?: number;
-  /** Refetch watched instances when the page becomes visible. Default: on in browsers. */
+  /**
+   * Refetch watched instances when the page becomes visible. Default: on in
+   * browsers, unless `live` (the socket's pushes keep them fresh).
+   */
   refetchOnFocus?: boolean;
-  /** Refetch watched instances when the browser comes back online. Default: on in browsers. */
+  /**
+   * Refetch watched instances when the browser comes back online. Default:
+   * on in browsers, unless `live` (the socket refetches what may have missed
+   * a push when it reconnects).
+   */
   refetchOnReconnect?: boolean;
 }
 
@@ -60,8 +80,6 @@ function defaults(): Settings {
     retry: 3,
     retryDelay: exponentialBackoff,
     gcTimeMs: 5 * 60_000,
-    refetchOnFocus: inBrowser,
-    refetchOnReconnect: inBrowser,
   };
 }
 
@@ -96,9 +114,11 @@ export class MizanClient {
   private csrfToken: string | null | undefined;
   private session: Promise<string | null> | undefined;
   private readonly instances = new Map<string, ContextInstance<unknown>>();
+  private readonly channels = new Map<string, ChannelInstance<unknown, unknown>>();
   private readonly inflight = new Map<string, InFlight>();
   private pending: InvalidateTarget[] = [];
   private readonly host: InstanceHost;
+  private readonly channelHost: ChannelHost;
 
   constructor(config: MizanConfig = {}) {
     this.config = defaults();
@@ -111,13 +131,28 @@ export class MizanClient {
         if (this.instances.get(instance.key) === instance) this.instances.delete(instance.key);
       },
     };
+    this.channelHost = {
+      join: (channel, events) => this.transport.join?.(channel.name, channel.params, events),
+      send: (channel, message) => {
+        const { transport } = this;
+        return transport.send ? transport.send(channel.name, channel.params, message) : Promise.reject(notLive(channel.name));
+      },
+      adopt: (channel) => {
+        if (!this.channels.has(channel.key)) this.channels.set(channel.key, channel);
+      },
+      drop: (channel) => {
+        if (this.channels.get(channel.key) === channel) this.channels.delete(channel.key);
+      },
+    };
     const ssr = (globalThis as { __MIZAN_SSR_DATA__?: unknown }).__MIZAN_SSR_DATA__;
     if (isObject(ssr) && isObject(ssr['contexts'])) this.hydrate(ssr['contexts']);
     if (inBrowser) {
+      // Without a socket, the only ways to notice what changed while the page was away.
+      const refetch = (option: boolean | undefined) => (option ?? !this.config.live) && this.invalidateAll();
       document.addEventListener('visibilitychange', () => {
-        if (this.config.refetchOnFocus && document.visibilityState === 'visible') this.invalidateAll();
+        if (document.visibilityState === 'visible') refetch(this.config.refetchOnFocus);
       });
-      window.addEventListener('online', () => this.config.refetchOnReconnect && this.invalidateAll());
+      window.addEventListener('online', () => refetch(this.config.refetchOnReconnect));
     }
   }
 
@@ -127,11 +162,18 @@ export class MizanClient {
     const base = defaults();
     const given = Object.entries(config).map(([k, v]) => [k, v === undefined ? base[k as keyof Settings] : v]);
     this.config = { ...prev, ...(Object.fromEntries(given) as MizanConfig) };
-    const rewire = (['baseUrl', 'credentials', 'fetch', 'transport'] as const).some((k) => prev[k] !== this.config[k]);
-    if (rewire) {
-      // Another server: its session and pushes are not this one's.
+    const rewire =
+      (['baseUrl', 'credentials', 'fetch', 'transport'] as const).some((k) => prev[k] !== this.config[k]) ||
+      !sameLive(prev.live, this.config.live);
+    if (rewire && this.activeTransport) {
+      // Another server, or another way to it: the old session, pushes and socket are not this one's.
       this.stopPush?.();
+      this.activeTransport.close?.();
       this.stopPush = this.activeTransport = this.csrfToken = undefined;
+      for (const instance of this.instances.values()) instance.rewatch();
+      for (const channel of this.channels.values()) channel.rejoin();
+    } else if (prev.token !== this.config.token) {
+      this.activeTransport?.identityChanged?.();
     }
     return this;
   }
@@ -239,6 +281,19 @@ export class MizanClient {
     return targets;
   }
 
+  /**
+   * The channel instance `name` with `params` (PROTOCOL.md §6.1), created on
+   * first use: joined while it has subscribers (or `join()` holders), with
+   * the messages received since. Needs `live`.
+   */
+  channel<S = unknown, M = unknown>(name: string, params: object = {}): ChannelInstance<S, M> {
+    const p = definedParams(params);
+    const key = formatTarget(name, p);
+    let channel = this.channels.get(key);
+    if (!channel) this.channels.set(key, (channel = new ChannelInstance(this.channelHost, name, p, key)));
+    return channel as ChannelInstance<S, M>;
+  }
+
   /** Seeds instances with data keyed by `instanceKey`; they count as fresh, so no request is made. */
   hydrate(data: Record<string, unknown>): void {
     for (const [key, bundle] of Object.entries(data)) {
@@ -249,9 +304,12 @@ export class MizanClient {
 
   private get transport(): Transport {
     if (!this.activeTransport) {
-      const { transport, baseUrl, credentials, fetch } = this.config;
+      const { transport, baseUrl, credentials, fetch, live } = this.config;
+      const direct = transport ?? httpTransport({ baseUrl, ...(credentials && { credentials }), ...(fetch && { fetch }) });
+      const options = live === true ? {} : live || undefined;
+      const url = options && liveUrl(baseUrl, options);
       this.activeTransport =
-        transport ?? httpTransport({ baseUrl, ...(credentials && { credentials }), ...(fetch && { fetch }) });
+        options && url ? socketTransport({ url, ...options, fallback: direct, token: () => this.token() }) : direct;
       this.stopPush = this.activeTransport.onPush?.((push) => this.receive(push));
     }
     return this.activeTransport;
@@ -299,6 +357,29 @@ export class MizanClient {
     if (signal) init.signal = signal;
     return init;
   }
+}
+
+/**
+ * Where the socket is, or `undefined` where there can be none — server
+ * rendering: no WebSocket class and none given, or a relative `baseUrl` and
+ * no page to resolve it against. The client then stays on HTTP.
+ */
+function liveUrl(baseUrl: string, options: LiveOptions): string | undefined {
+  if (!options.socket && typeof WebSocket === 'undefined') return undefined;
+  if (options.url) return options.url;
+  try {
+    return socketUrl(baseUrl);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Two `live` settings that make the same transport (an object literal per render is the same setting). */
+function sameLive(a: MizanConfig['live'], b: MizanConfig['live']): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object') return false;
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].every((k) => a[k as keyof LiveOptions] === b[k as keyof LiveOptions]);
 }
 
 let shared: MizanClient | undefined;

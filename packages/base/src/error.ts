@@ -3,8 +3,10 @@
  * envelope (PROTOCOL.md §1.4) or one of the client-side codes below.
  *
  * Client-side codes (status 0 unless noted):
- * - `NETWORK_ERROR`: the request never got a response;
+ * - `NETWORK_ERROR`: the request never got a response (or its socket closed
+ *   before the reply);
  * - `ABORTED`: the caller's `AbortSignal` fired;
+ * - `NOT_LIVE`: a channel on a client that is not live;
  * - `BAD_RESPONSE`: a response that is not the JSON the protocol promises
  *   (status is the HTTP status);
  * - `HTTP_ERROR`: a non-2xx response without an error envelope, e.g. from a
@@ -54,6 +56,29 @@ export function errorFromEnvelope(status: number, body: unknown): MizanError {
     );
   }
   return new MizanError(status, 'HTTP_ERROR', `Request failed with HTTP ${status}`);
+}
+
+/** PROTOCOL.md §1.4: each code's HTTP status (the project's extension `METHOD_NOT_ALLOWED` included). */
+const STATUS_OF_CODE: Readonly<Record<string, number>> = {
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  VALIDATION_ERROR: 422,
+  INTERNAL_ERROR: 500,
+  NOT_IMPLEMENTED: 501,
+};
+
+/**
+ * The status an error code has over HTTP, for envelopes that arrive without
+ * one (socket replies), so that `status` and `isAuthError()` read the same on
+ * every transport. Unknown codes are 0.
+ */
+export function statusOfCode(code: unknown): number {
+  return typeof code === 'string' ? (STATUS_OF_CODE[code] ?? 0) : 0;
 }
 
 /** Anything thrown at the kernel, as a `MizanError`. */

@@ -1,5 +1,11 @@
 export { canonicalJson, canonicalString } from './canonical.js';
-export { configure, getClient, instanceKey, MizanClient, type MizanConfig } from './client.js';
+export {
+  CHANNEL_HISTORY,
+  ChannelInstance,
+  type ChannelState,
+  type ChannelStatus,
+} from './channel.js';
+export { configure, getClient, instanceKey, type LiveOptions, MizanClient, type MizanConfig } from './client.js';
 export { MizanError } from './error.js';
 export { ContextInstance, type ContextState, type ContextStatus } from './instance.js';
 export {
@@ -13,5 +19,12 @@ export {
 export { applyMergeEntry, type MergeEntry } from './merge.js';
 export { Mutation, type MutationState } from './mutation.js';
 export type { RetryPolicy } from './retry.js';
-export type { CallResponse, Push, RequestContext, Transport } from './transport.js';
+export type { CallResponse, ChannelEvents, Push, RequestContext, Transport } from './transport.js';
 export { httpTransport, type HttpTransportOptions } from './transport/http.js';
+export {
+  reconnectBackoff,
+  type SocketLike,
+  socketTransport,
+  type SocketTransportOptions,
+  socketUrl,
+} from './transport/socket.js';

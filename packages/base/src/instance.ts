@@ -6,6 +6,7 @@
  */
 import { isObject, type MizanError, toMizanError } from './error.js';
 import { applyMergeEntry, type MergeEntry } from './merge.js';
+import { Subscribable } from './subscribable.js';
 
 export type ContextStatus = 'idle' | 'loading' | 'success' | 'error';
 
@@ -24,13 +25,14 @@ export interface ContextState<T> {
 export interface InstanceHost {
   gcTimeMs(): number;
   fetchContext(name: string, params: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** Tells a push transport to watch the instance; the returned function stops it. */
   watch(instance: ContextInstance<unknown>): (() => void) | undefined;
   drop(instance: ContextInstance<unknown>): void;
 }
 
 const IDLE: ContextState<never> = { data: undefined, status: 'idle', error: null, isFetching: false, updatedAt: 0 };
 
-export class ContextInstance<T = Record<string, unknown>> {
+export class ContextInstance<T = Record<string, unknown>> extends Subscribable {
   readonly name: string;
   /** The instance key (see `instanceKey`). */
   readonly key: string;
@@ -39,7 +41,6 @@ export class ContextInstance<T = Record<string, unknown>> {
 
   private state: ContextState<T> = IDLE;
   private readonly host: InstanceHost;
-  private readonly listeners = new Set<() => void>();
   /** No data yet, or the data may be out of date (invalidated, or the last fetch failed). */
   private stale = true;
   /** Invalidated while a fetch was in flight: fetch once more after it. */
@@ -48,9 +49,15 @@ export class ContextInstance<T = Record<string, unknown>> {
   /** Merges received while a fetch is in flight, re-applied to its result. */
   private lateMerges: MergeEntry[] = [];
   private gcTimer: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * Set from the first subscriber until the instance is dropped, not only
+   * while it has subscribers: a push for an unmounted instance still marks it
+   * stale, so a remount within the gc delay can trust its data.
+   */
   private unwatch: (() => void) | undefined;
 
   constructor(host: InstanceHost, name: string, params: Record<string, unknown>, key: string) {
+    super();
     this.host = host;
     this.name = name;
     this.params = params;
@@ -59,22 +66,15 @@ export class ContextInstance<T = Record<string, unknown>> {
   }
 
   /** The first subscriber fetches when there is no data or it is stale; the last one leaving schedules GC. */
-  subscribe = (listener: () => void): (() => void) => {
-    // A wrapper per call, so the same function subscribed twice counts twice.
-    const entry = () => listener();
-    this.listeners.add(entry);
-    if (this.listeners.size === 1) {
-      clearTimeout(this.gcTimer);
-      this.unwatch = this.host.watch(this);
-      if (this.stale) void this.fetch();
-    }
-    return () => {
-      if (!this.listeners.delete(entry) || this.listeners.size > 0) return;
-      this.unwatch?.();
-      this.unwatch = undefined;
-      this.scheduleGc();
-    };
-  };
+  protected override onFirstListener(): void {
+    clearTimeout(this.gcTimer);
+    this.unwatch ??= this.host.watch(this);
+    if (this.stale) void this.fetch();
+  }
+
+  protected override onLastListener(): void {
+    this.scheduleGc();
+  }
 
   getState = (): ContextState<T> => this.state;
 
@@ -91,7 +91,7 @@ export class ContextInstance<T = Record<string, unknown>> {
   /** @internal An invalidation hit: refetch when watched, else only mark stale. */
   invalidate(): void {
     this.stale = true;
-    if (this.listeners.size === 0) return;
+    if (this.listenerCount === 0) return;
     if (this.running) this.again = true;
     else void this.fetch();
   }
@@ -101,6 +101,13 @@ export class ContextInstance<T = Record<string, unknown>> {
     if (this.running) this.lateMerges.push(entry);
     const data: unknown = this.state.data;
     if (isObject(data)) this.update({ data: applyMergeEntry(data, entry) as T, updatedAt: Date.now() });
+  }
+
+  /** @internal The client's transport changed: watch the instance through the new one. */
+  rewatch(): void {
+    if (!this.unwatch) return;
+    this.unwatch();
+    this.unwatch = this.host.watch(this);
   }
 
   /** @internal Data known to be fresh (hydration). */
@@ -143,23 +150,19 @@ export class ContextInstance<T = Record<string, unknown>> {
 
   private update(patch: Partial<ContextState<T>>): void {
     this.state = { ...this.state, ...patch };
-    for (const listener of this.listeners) {
-      try {
-        listener();
-      } catch (e) {
-        // One broken subscriber must not starve the others or wedge the fetch loop.
-        queueMicrotask(() => {
-          throw e;
-        });
-      }
-    }
+    this.notify();
   }
 
   private scheduleGc(): void {
     clearTimeout(this.gcTimer);
     const ms = this.host.gcTimeMs();
     if (!(ms < Infinity)) return;
-    this.gcTimer = setTimeout(() => this.listeners.size === 0 && this.host.drop(this), ms);
+    this.gcTimer = setTimeout(() => {
+      if (this.listenerCount > 0) return;
+      this.unwatch?.();
+      this.unwatch = undefined;
+      this.host.drop(this);
+    }, ms);
     // Never keep a server-side process alive just to collect garbage.
     (this.gcTimer as unknown as { unref?: () => void }).unref?.();
   }

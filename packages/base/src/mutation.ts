@@ -4,6 +4,7 @@
  */
 import type { MizanClient } from './client.js';
 import { type MizanError, toMizanError } from './error.js';
+import { Subscribable } from './subscribable.js';
 
 export interface MutationState<R> {
   data: R | undefined;
@@ -13,24 +14,18 @@ export interface MutationState<R> {
 
 const IDLE: MutationState<never> = { data: undefined, error: null, isPending: false };
 
-export class Mutation<A, R> {
+export class Mutation<A, R> extends Subscribable {
   readonly fn: string;
   private readonly client: Pick<MizanClient, 'call'>;
   private state: MutationState<R> = IDLE;
-  private readonly listeners = new Set<() => void>();
   /** Only the latest `mutate` (since the last `reset`) may write the state. */
   private seq = 0;
 
   constructor(client: Pick<MizanClient, 'call'>, fn: string) {
+    super();
     this.client = client;
     this.fn = fn;
   }
-
-  subscribe = (listener: () => void): (() => void) => {
-    const entry = () => listener();
-    this.listeners.add(entry);
-    return () => this.listeners.delete(entry);
-  };
 
   getState = (): MutationState<R> => this.state;
 
@@ -56,6 +51,6 @@ export class Mutation<A, R> {
 
   private set(state: MutationState<R>): void {
     this.state = state;
-    for (const listener of this.listeners) listener();
+    this.notify();
   }
 }

@@ -1,8 +1,10 @@
 /**
  * The seam between the kernel and the wire. HTTP is the default
- * (`httpTransport`); a WebSocket (PROTOCOL.md §6) or desktop IPC (§7)
- * transport implements the same interface.
+ * (`httpTransport`); the WebSocket (`socketTransport`, PROTOCOL.md §6) and a
+ * desktop IPC transport (§7) implement the same interface, plus its live
+ * part: `watch`, `onPush`, and channels.
  */
+import type { MizanError } from './error.js';
 import type { InvalidateTarget } from './invalidation.js';
 import type { MergeEntry } from './merge.js';
 
@@ -13,7 +15,7 @@ export interface CallResponse<T> {
   merge?: MergeEntry[];
 }
 
-/** What a server pushes unasked (WebSocket `invalidate` / `merge` frames). */
+/** What a server pushes unasked (WebSocket `invalidate` / `merge` frames), or a live transport's own resync. */
 export interface Push {
   invalidate?: InvalidateTarget[];
   merge?: MergeEntry[];
@@ -53,4 +55,31 @@ export interface Transport {
   watch?(name: string, params: Record<string, unknown>): () => void;
   /** Registers the kernel's push handler; returns the unregister function. */
   onPush?(listener: (push: Push) => void): () => void;
+  /**
+   * Live transports: joins a channel instance (PROTOCOL.md §6.1), and joins
+   * it again after every reconnect, until the returned function is called
+   * (which leaves it). Progress and messages go to `events`.
+   */
+  join?(channel: string, params: Record<string, unknown>, events: ChannelEvents): () => void;
+  /** Live transports: sends `message` to a channel instance this transport joined. Rejects with a `MizanError`. */
+  send?(channel: string, params: Record<string, unknown>, message: unknown): Promise<void>;
+  /**
+   * The client's token may have changed (it was reconfigured): a transport
+   * that authenticated a connection when it opened it checks it now.
+   */
+  identityChanged?(): void;
+  /** The client stopped using this transport (it was reconfigured): close its connections. */
+  close?(): void;
+}
+
+/** What a live transport tells the holder of one joined channel instance. */
+export interface ChannelEvents {
+  /**
+   * `connecting` while the socket is not open or the join is unanswered
+   * (again after a drop), `joined` once the server accepted the join,
+   * `error` when it refused it (`error` says why).
+   */
+  status(status: 'connecting' | 'joined' | 'error', error?: MizanError): void;
+  /** A message the server pushed to the instance. */
+  message(message: unknown): void;
 }

@@ -242,8 +242,9 @@ describe('invalidation batching', () => {
     expect(transport.fetches).toHaveLength(2);
   });
 
-  it('a push transport is told when an instance gains its first and loses its last subscriber', async () => {
-    const { client, transport } = setup();
+  it('a push transport watches an instance from its first subscriber until it is dropped', async () => {
+    vi.useFakeTimers();
+    const { client, transport } = setup({ gcTimeMs: 1000 });
     const log: string[] = [];
     transport.watch = (name, params) => {
       log.push(`watch ${name} ${JSON.stringify(params)}`);
@@ -253,10 +254,27 @@ describe('invalidation batching', () => {
     const a = user.subscribe(() => undefined);
     const b = user.subscribe(() => undefined);
     a();
-    expect(log).toEqual(['watch user {"user_id":5}']);
     b();
     b(); // unsubscribing twice is harmless
+    // Unmounted but kept: still watched, so that a push marks it stale while it waits for a remount.
+    user.subscribe(() => undefined)();
+    await vi.advanceTimersByTimeAsync(999);
+    expect(log).toEqual(['watch user {"user_id":5}']);
+    await vi.advanceTimersByTimeAsync(1);
     expect(log).toEqual(['watch user {"user_id":5}', 'unwatch user']);
+    vi.useRealTimers();
+  });
+
+  it('a push for an unmounted instance marks it stale: its remount refetches it', async () => {
+    const { client, transport } = setup();
+    transport.watch = () => () => undefined;
+    const user = client.instance('user', { user_id: 5 });
+    (await mounted(user))();
+    transport.push({ invalidate: [{ context: 'user', params: { user_id: 5 } }] });
+    await settle();
+    expect(transport.fetches).toHaveLength(1);
+    await mounted(user);
+    expect(transport.fetches).toHaveLength(2);
   });
 
   it('processInvalidateHeader accepts a Response, Headers or the raw value', async () => {

@@ -39,3 +39,45 @@ describe('refetch on focus and reconnect (browser)', () => {
     expect(transport.fetches).toHaveLength(1);
   });
 });
+
+describe('when live (browser)', () => {
+  /** A live client whose socket cannot open: requests take the fallback transport. */
+  function live() {
+    const transport = new MemoryTransport();
+    let attempts = 0;
+    const client = new MizanClient({
+      transport,
+      csrf: false,
+      live: {
+        socket: () => {
+          attempts++;
+          throw new Error('no server');
+        },
+        reconnectDelay: () => 60_000,
+      },
+    });
+    return { transport, client, attempts: () => attempts };
+  }
+
+  it('does not refetch on focus or online by default: pushes and the reconnect keep the page fresh', async () => {
+    const { transport, client } = live();
+    client.instance('user').subscribe(() => undefined);
+    await settle();
+    expect(transport.fetches).toHaveLength(1);
+    setVisibility('visible');
+    window.dispatchEvent(new Event('online'));
+    await settle();
+    expect(transport.fetches).toHaveLength(1);
+    client.configure({ live: false });
+  });
+
+  it('coming back online reconnects at once instead of waiting out the backoff', async () => {
+    const { client, attempts } = live();
+    client.instance('user').subscribe(() => undefined);
+    await settle();
+    expect(attempts()).toBe(1);
+    window.dispatchEvent(new Event('online'));
+    expect(attempts()).toBe(2);
+    client.configure({ live: false });
+  });
+});

@@ -1,4 +1,5 @@
-export type { ContextState } from '@mizan/base';
+export type { ChannelState, ChannelStatus, ContextState } from '@mizan/base';
+export { type ChannelResult, useChannel } from './channel.js';
 export {
   type ContextDef,
   ContextProvider,

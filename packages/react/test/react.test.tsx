@@ -1,11 +1,13 @@
-import { type ContextInstance, MizanClient, MizanError } from '@mizan/base';
+import { type ContextInstance, MizanClient, MizanError, type SocketLike } from '@mizan/base';
 import { Component, type ReactNode, StrictMode, useState } from 'react';
 import { act } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import WebSocket from 'ws';
 import { MizanProvider, useMizan } from '../src/index.js';
 import { type App, startApp } from '../../base/test/support/app.js';
-import { UserContext, useRenameUser, useUserContext, useUserOrders, useUserProfile } from './support/generated.js';
+import { type ScriptedServer, startScripted } from '../../base/test/support/socket-server.js';
+import { UserContext, useChatChannel, useRenameUser, useUserContext, useUserOrders, useUserProfile } from './support/generated.js';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -345,5 +347,62 @@ describe('@mizan/react', () => {
     expect(text('name')).not.toBe('Ada');
     await waitFor(() => expect(text('name')).toBe('Ada'));
     expect(app.fetches()).toEqual(['1', '1']);
+  });
+});
+
+describe('@mizan/react, live', () => {
+  // The `ws` package's socket: jsdom's does not run under vitest. (Chromium runs `live: true` in tests/browser.)
+  const live = { socket: (url: string) => new WebSocket(url) as unknown as SocketLike };
+  let scripted: ScriptedServer;
+  beforeEach(async () => {
+    scripted = await startScripted();
+  });
+  afterEach(async () => {
+    client.configure({ live: false });
+    await scripted.close();
+  });
+
+  let said: ReturnType<typeof useChatChannel> | undefined;
+  function Chat({ id }: { id: string }) {
+    const chat = useChatChannel({ room: 'general' });
+    said = chat;
+    return <span data-testid={id}>{`${chat.status}:${chat.messages.map((m) => m.text).join(',')}`}</span>;
+  }
+
+  it('a channel hook joins once for every component, renders messages, sends, and leaves on unmount', async () => {
+    container = document.createElement('div');
+    document.body.append(container);
+    root = createRoot(container);
+    const ui = (shown: boolean) => (
+      <StrictMode>
+        <MizanProvider client={client} config={{ baseUrl: scripted.baseUrl, live }}>
+          {shown && <Chat id="a" />}
+          {shown && <Chat id="b" />}
+        </MizanProvider>
+      </StrictMode>
+    );
+    act(() => root!.render(ui(true)));
+    await waitFor(() => expect(text('a')).toBe('joined:'));
+    scripted.push({ action: 'message', channel: 'chat', message: { author: 'x', text: 'hi' }, params: { room: 'general' } });
+    await waitFor(() => expect([text('a'), text('b')]).toEqual(['joined:hi', 'joined:hi']));
+    await act(() => said!.send({ text: 'yo' }));
+    expect(scripted.sent('join')).toEqual(['chat {"params":{"room":"general"}}']);
+    expect(scripted.sent('send')).toEqual(['chat {"params":{"room":"general"},"message":{"text":"yo"}}']);
+    act(() => root!.render(ui(false)));
+    await waitFor(() => expect(scripted.sent('leave')).toHaveLength(1));
+    expect(scripted.sent('join')).toHaveLength(1);
+  });
+
+  it('a context shown on a live client refetches when the server pushes its invalidation', async () => {
+    client.configure({ baseUrl: scripted.baseUrl, live });
+    render(
+      <UserContext user_id={1}>
+        <Status />
+      </UserContext>,
+    );
+    await waitFor(() => expect(text('status')).toBe('success'));
+    scripted.push({ action: 'invalidate', invalidate: [{ context: 'user', params: { user_id: 1 } }] });
+    await waitFor(() => expect(scripted.sent('fetch')).toHaveLength(2));
+    expect(scripted.http).toEqual([]);
   });
 });

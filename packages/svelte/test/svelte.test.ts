@@ -1,11 +1,14 @@
-import { type ContextInstance, MizanClient, MizanError, type MizanConfig } from '@mizan/base';
+import { type ContextInstance, MizanClient, MizanError, type MizanConfig, type SocketLike } from '@mizan/base';
 import { flushSync, mount, unmount } from 'svelte';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { type App, startApp } from '../../base/test/support/app.js';
-import type { useRenameUser } from './support/generated.js';
+import { type ScriptedServer, startScripted } from '../../base/test/support/socket-server.js';
+import ChatHarness from './support/ChatHarness.svelte';
+import type { useChatChannel, useRenameUser } from './support/generated.js';
 import Harness from './support/Harness.svelte';
 import Status from './support/Status.svelte';
-import { type View, view } from './support/view.svelte.js';
+import { rooms, type View, view } from './support/view.svelte.js';
 
 let app: App;
 let client: MizanClient;
@@ -205,5 +208,38 @@ describe('@mizan/svelte', () => {
     expect(text('name-0')).toBe('…');
     await waitFor(() => expect(text('name-0')).toBe('Ada'));
     expect(app.fetches()).toEqual(['1', '1']);
+  });
+});
+
+describe('@mizan/svelte, live', () => {
+  let scripted: ScriptedServer;
+  beforeEach(async () => {
+    scripted = await startScripted();
+    client.configure({ baseUrl: scripted.baseUrl, live: { socket: (url) => new WebSocket(url) as unknown as SocketLike } });
+  });
+  afterEach(async () => {
+    client.configure({ live: false });
+    await scripted.close();
+  });
+
+  it('a channel hook joins once for every component, renders messages, sends, follows its params and leaves on destroy', async () => {
+    const page = rooms(['general', 'general']);
+    let chat: ReturnType<typeof useChatChannel> | undefined;
+    container = document.createElement('div');
+    document.body.append(container);
+    component = mount(ChatHarness, { target: container, props: { client, rooms: page, expose: (c) => (chat = c) } });
+    flushSync();
+    await waitFor(() => expect([text('chat-0'), text('chat-1')]).toEqual(['joined:', 'joined:']));
+    scripted.push({ action: 'message', channel: 'chat', message: { author: 'x', text: 'hi' }, params: { room: 'general' } });
+    await waitFor(() => expect([text('chat-0'), text('chat-1')]).toEqual(['joined:hi', 'joined:hi']));
+    await chat!.send({ text: 'yo' });
+    expect(scripted.sent('join')).toEqual(['chat {"params":{"room":"general"}}']);
+    expect(scripted.sent('send')).toEqual(['chat {"params":{"room":"general"},"message":{"text":"yo"}}']);
+    page.list[1] = 'random';
+    await waitFor(() => expect(text('chat-1')).toBe('joined:'));
+    expect(scripted.sent('join')).toEqual(['chat {"params":{"room":"general"}}', 'chat {"params":{"room":"random"}}']);
+    expect(text('chat-0')).toBe('joined:hi');
+    page.list = [];
+    await waitFor(() => expect(scripted.sent('leave')).toHaveLength(2));
   });
 });

@@ -11,8 +11,8 @@ import {
   type Ref,
   type ShallowRef,
   shallowRef,
-  watch,
 } from 'vue';
+import { follow } from './follow.js';
 import { useMizan } from './provider.js';
 
 /** What a `ContextProvider` hands to the composables below it. */
@@ -55,19 +55,9 @@ export const ContextProvider = defineComponent({
     const client = useMizan();
     const instance = computed(() => client.instance(props.def.name, props.params));
     const state = shallowRef(instance.value.getState());
-    onMounted(() => {
-      // Created in a hook, the watcher belongs to this component: unmounting stops it, and
-      // stopping it unsubscribes. Never on the server, where nothing would unsubscribe.
-      watch(
-        instance,
-        (current, _previous, onCleanup) => {
-          const sync = () => (state.value = current.getState());
-          sync();
-          onCleanup(current.subscribe(sync));
-        },
-        { immediate: true, flush: 'sync' },
-      );
-    });
+    // In a hook, so the watcher belongs to this component (unmounting stops it, and stopping
+    // it unsubscribes). Never on the server, where nothing would unsubscribe.
+    onMounted(() => follow(instance, state));
     onServerPrefetch(async () => {
       if (instance.value.getState().status !== 'success') await instance.value.refetch();
       state.value = instance.value.getState();

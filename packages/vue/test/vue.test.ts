@@ -1,4 +1,4 @@
-import { type ContextInstance, MizanClient, MizanError } from '@mizan/base';
+import { type ContextInstance, MizanClient, MizanError, type SocketLike } from '@mizan/base';
 import {
   type App as VueApp,
   type Component,
@@ -13,9 +13,11 @@ import {
 } from 'vue';
 import { renderToString } from 'vue/server-renderer';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import WebSocket from 'ws';
 import { type App, startApp } from '../../base/test/support/app.js';
+import { type ScriptedServer, startScripted } from '../../base/test/support/socket-server.js';
 import { MizanProvider, useMizan } from '../src/index.js';
-import { UserContext, useRenameUser, useUserContext, useUserOrders, useUserProfile } from './support/generated.js';
+import { UserContext, useChatChannel, useRenameUser, useUserContext, useUserOrders, useUserProfile } from './support/generated.js';
 
 let app: App;
 let client: MizanClient;
@@ -280,5 +282,53 @@ describe('@mizan/vue', () => {
     expect(html).toContain('>success<');
     expect(app.fetches()).toEqual(['1']);
     expect(live()).toBe(0);
+  });
+});
+
+describe('@mizan/vue, live', () => {
+  const live = { socket: (url: string) => new WebSocket(url) as unknown as SocketLike };
+  let scripted: ScriptedServer;
+  beforeEach(async () => {
+    scripted = await startScripted();
+    client.configure({ baseUrl: scripted.baseUrl, live });
+  });
+  afterEach(async () => {
+    client.configure({ live: false });
+    await scripted.close();
+  });
+
+  let said: ReturnType<typeof useChatChannel> | undefined;
+  const Chat = defineComponent({
+    props: { id: { type: String, required: true }, room: { type: String, required: true } },
+    setup(props) {
+      const chat = useChatChannel(() => ({ room: props.room }));
+      said = chat;
+      const { status, messages } = chat;
+      return () => h('span', { 'data-testid': props.id }, `${status.value}:${messages.value.map((m) => m.text).join(',')}`);
+    },
+  });
+
+  it('a channel composable joins once for every component, renders messages, sends, follows its params and leaves on unmount', async () => {
+    const shown = ref(true);
+    const room = ref('general');
+    render(() => (shown.value ? [h(Chat, { id: 'a', room: room.value }), h(Chat, { id: 'b', room: 'general' })] : null));
+    await waitFor(() => expect([text('a'), text('b')]).toEqual(['joined:', 'joined:']));
+    scripted.push({ action: 'message', channel: 'chat', message: { author: 'x', text: 'hi' }, params: { room: 'general' } });
+    await waitFor(() => expect([text('a'), text('b')]).toEqual(['joined:hi', 'joined:hi']));
+    await said!.send({ text: 'yo' });
+    expect(scripted.sent('join')).toEqual(['chat {"params":{"room":"general"}}']);
+    expect(scripted.sent('send')).toEqual(['chat {"params":{"room":"general"},"message":{"text":"yo"}}']);
+    room.value = 'random';
+    await waitFor(() => expect(text('a')).toBe('joined:'));
+    expect(scripted.sent('join')).toEqual(['chat {"params":{"room":"general"}}', 'chat {"params":{"room":"random"}}']);
+    shown.value = false;
+    await waitFor(() => expect(scripted.sent('leave')).toHaveLength(2));
+  });
+
+  it('server rendering joins nothing', async () => {
+    const html = await renderToString(createSSRApp({ render: () => h(MizanProvider, { client }, () => h(Chat, { id: 'a', room: 'general' })) }));
+    expect(html).toContain('>closed:<');
+    await settle();
+    expect(scripted.frames).toEqual([]);
   });
 });

@@ -1,15 +1,16 @@
 //! What the framework targets (`react`, `vue`, `svelte`) have in common: the
 //! same identifiers for the same IR (`<UserContext>`, `useUserProfile`,
-//! `useRenameUser`), checked for clashes once, and the same doc comments.
+//! `useRenameUser`, `useChatChannel`), checked for clashes once, and the same
+//! doc comments.
 
 use std::collections::BTreeSet;
 
 use super::naming::{Names, camel, pascal, string_literal};
-use super::ts::stem;
+use super::ts::{signature, stem};
 use super::writer::CodeWriter;
-use super::{code, function_notes, join_words, refs, ts_type};
+use super::{all_optional, code, function_notes, join_words, refs, ts_type};
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::ir::{Context, Function, Ir};
+use crate::ir::{Channel, Context, Function, Ir};
 
 /// The context the root provider mounts around the whole app.
 pub(super) const GLOBAL: &str = "global";
@@ -145,18 +146,77 @@ impl MutationPlan<'_> {
     }
 }
 
+/// One channel, with a hook that joins it.
+pub(super) struct ChannelPlan<'i> {
+    pub(super) channel: &'i Channel,
+    /// `Chat` for `chat`: `useChatChannel`, `ChatChannelParams`.
+    pub(super) stem: String,
+}
+
+impl ChannelPlan<'_> {
+    /// `useChatChannel`.
+    pub(super) fn hook(&self) -> String {
+        format!("use{}Channel", self.stem)
+    }
+
+    /// The hook's type arguments: params, what is sent, what is pushed.
+    pub(super) fn type_args(&self) -> [String; 3] {
+        [
+            format!("{}ChannelParams", self.stem),
+            ts_type(&self.channel.send),
+            ts_type(&self.channel.message),
+        ]
+    }
+
+    /// The types the hook takes from the `ts` target.
+    pub(super) fn types(&self) -> BTreeSet<String> {
+        let mut named = BTreeSet::new();
+        refs(&self.channel.send, &mut named);
+        refs(&self.channel.message, &mut named);
+        let mut types: BTreeSet<String> = named.into_iter().map(str::to_string).collect();
+        types.insert(format!("{}ChannelParams", self.stem));
+        types
+    }
+
+    /// Whether every param may be omitted, so the hook's argument can default to `{}`.
+    pub(super) fn params_optional(&self) -> bool {
+        all_optional(self.channel.params.iter().map(|p| &p.required))
+    }
+
+    /// The hook's doc.
+    pub(super) fn doc(&self) -> Vec<String> {
+        let [_, send, message] = self.type_args();
+        vec![
+            format!(
+                "Joins the {} channel while the component is mounted; returns its `status`, `messages`, `error` and `send`.",
+                code(&self.channel.name)
+            ),
+            String::new(),
+            format!(
+                "Sends {} and receives {}. Needs a live client: `live` in the provider's `config`.",
+                code(&send),
+                code(&message)
+            ),
+        ]
+    }
+}
+
 /// Every generated identifier of a framework target.
 pub(super) struct Plan<'i> {
     pub(super) contexts: Vec<ContextPlan<'i>>,
     pub(super) mutations: Vec<MutationPlan<'i>>,
+    pub(super) channels: Vec<ChannelPlan<'i>>,
     /// Whether the IR has a `global` context, which the root provider mounts.
     pub(super) global: bool,
 }
 
 impl Plan<'_> {
-    /// The types every mutation hook takes from the `ts` target.
-    pub(super) fn mutation_types(&self) -> BTreeSet<String> {
-        self.mutations.iter().flat_map(|m| m.types()).collect()
+    /// The types every mutation hook and channel hook takes from the `ts` target.
+    pub(super) fn hook_types(&self) -> BTreeSet<String> {
+        let mutations = self.mutations.iter().flat_map(|m| m.types());
+        mutations
+            .chain(self.channels.iter().flat_map(|c| c.types()))
+            .collect()
     }
 }
 
@@ -175,6 +235,7 @@ pub(super) fn plan<'i>(ir: &'i Ir, reserved: &[(&str, &str)]) -> Result<Plan<'i>
     let mut plan = Plan {
         contexts: Vec::new(),
         mutations: Vec::new(),
+        channels: Vec::new(),
         global: false,
     };
     for c in &ir.contexts {
@@ -268,6 +329,22 @@ pub(super) fn plan<'i>(ir: &'i Ir, reserved: &[(&str, &str)]) -> Result<Plan<'i>
             stem: p,
         });
     }
+    for c in &ir.channels {
+        let origin = format!("channel \"{}\"", c.name);
+        let p = match stem(&c.name, &origin, "channel", c.span) {
+            Ok(p) => p,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        names.declare(&format!("{p}ChannelParams"), &origin, "channel", c.span);
+        names.declare(&format!("use{p}Channel"), &origin, "channel", c.span);
+        plan.channels.push(ChannelPlan {
+            channel: c,
+            stem: p,
+        });
+    }
     errors.extend(names.into_errors());
     if errors.is_empty() {
         Ok(plan)
@@ -333,6 +410,31 @@ pub(super) fn mutation(w: &mut CodeWriter, m: &MutationPlan<'_>) {
         w.call(
             &format!("return useMutation<{args}, {output}>"),
             &[string_literal(&m.function.name, '\'')],
+            ";",
+        );
+    });
+}
+
+/// A channel hook, the same code in every framework target but for how the
+/// params are passed: `param` wraps the params type (`MaybeRefOrGetter<P>`).
+pub(super) fn channel_hook(
+    w: &mut CodeWriter,
+    c: &ChannelPlan<'_>,
+    param: impl Fn(&str) -> String,
+) {
+    let [params, send, message] = c.type_args();
+    let default = if c.params_optional() { " = {}" } else { "" };
+    w.doc(&c.doc());
+    let head = signature(
+        &format!("export function {}", c.hook()),
+        &[format!("params: {}{default}", param(&params))],
+        "",
+        w.indent_width(),
+    );
+    w.block_lines(&head, "}", |w| {
+        w.call(
+            &format!("return useChannel<{params}, {send}, {message}>"),
+            &[string_literal(&c.channel.name, '\''), "params".to_string()],
             ";",
         );
     });

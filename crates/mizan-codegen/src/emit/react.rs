@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::frontend::{
-    ContextPlan, RUNTIME_PROVIDER, define_context, hooks, mutation, plan, root_doc,
+    ContextPlan, RUNTIME_PROVIDER, channel_hook, define_context, hooks, mutation, plan, root_doc,
 };
 use super::ts::signature;
 use super::writer::CodeWriter;
@@ -20,6 +20,7 @@ const RESERVED: &[(&str, &str)] = &[
     ("useContextState", "the import of `useContextState`"),
     ("useMember", "the import of `useMember`"),
     ("useMutation", "the import of `useMutation`"),
+    ("useChannel", "the import of `useChannel`"),
     ("ComponentProps", "the import of `ComponentProps`"),
     ("ReactNode", "the import of `ReactNode`"),
 ];
@@ -28,7 +29,7 @@ pub(super) fn emit(ir: &Ir, client: &str) -> Result<String, Diagnostics> {
     let plan = plan(ir, RESERVED)?;
 
     let mut runtime = BTreeSet::new();
-    let mut client_types = plan.mutation_types();
+    let mut client_types = plan.hook_types();
     let mut react_types = BTreeSet::from(["ComponentProps".to_string()]);
     if !plan.contexts.is_empty() {
         runtime.extend(["ContextProvider", "defineContext", "useContextState"]);
@@ -42,6 +43,9 @@ pub(super) fn emit(ir: &Ir, client: &str) -> Result<String, Diagnostics> {
     }
     if !plan.mutations.is_empty() {
         runtime.insert("useMutation");
+    }
+    if !plan.channels.is_empty() {
+        runtime.insert("useChannel");
     }
     let mut runtime: Vec<String> = runtime.into_iter().map(str::to_string).collect();
     runtime.push(format!("MizanProvider as {RUNTIME_PROVIDER}"));
@@ -69,6 +73,10 @@ pub(super) fn emit(ir: &Ir, client: &str) -> Result<String, Diagnostics> {
     for m in &plan.mutations {
         w.blank();
         mutation(&mut w, m);
+    }
+    for c in &plan.channels {
+        w.blank();
+        channel_hook(&mut w, c, str::to_string);
     }
     Ok(w.finish())
 }

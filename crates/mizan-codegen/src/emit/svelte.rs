@@ -8,7 +8,8 @@
 use std::collections::BTreeSet;
 
 use super::frontend::{
-    ContextPlan, Plan, RUNTIME_PROVIDER, define_context, hooks, mutation, plan, root_doc,
+    ContextPlan, Plan, RUNTIME_PROVIDER, channel_hook, define_context, hooks, mutation, plan,
+    root_doc,
 };
 use super::naming::string_literal;
 use super::writer::{CodeWriter, MAX_WIDTH, wrap};
@@ -21,6 +22,7 @@ const RESERVED: &[(&str, &str)] = &[
     ("useContextState", "the import of `useContextState`"),
     ("useMember", "the import of `useMember`"),
     ("useMutation", "the import of `useMutation`"),
+    ("useChannel", "the import of `useChannel`"),
 ];
 
 /// The module of hooks, and what `import './svelte'` finds.
@@ -50,6 +52,9 @@ fn index(plan: &Plan<'_>, client: &str) -> String {
     if !plan.mutations.is_empty() {
         runtime.insert("useMutation");
     }
+    if !plan.channels.is_empty() {
+        runtime.insert("useChannel");
+    }
     let mut w = CodeWriter::new("  ");
     header(&mut w);
     w.blank();
@@ -57,7 +62,7 @@ fn index(plan: &Plan<'_>, client: &str) -> String {
         let runtime: Vec<_> = runtime.into_iter().map(str::to_string).collect();
         import(&mut w, "import", &runtime, "@mizan/svelte");
     }
-    let client_types: Vec<_> = plan.mutation_types().into_iter().collect();
+    let client_types: Vec<_> = plan.hook_types().into_iter().collect();
     if !client_types.is_empty() {
         import(&mut w, "import type", &client_types, client);
     }
@@ -108,6 +113,10 @@ fn index(plan: &Plan<'_>, client: &str) -> String {
     for m in &plan.mutations {
         w.blank();
         mutation(&mut w, m);
+    }
+    for c in &plan.channels {
+        w.blank();
+        channel_hook(&mut w, c, |params| format!("{params} | (() => {params})"));
     }
     w.finish()
 }

@@ -1,5 +1,6 @@
-//! The `ts` target: types, one `call*` function per callable RPC and one
-//! `fetch*Context` function per context, over `getClient()` of `@mizan/base`.
+//! The `ts` target: types, one `call*` function per callable RPC, one
+//! `fetch*Context` function per context and one `open*Channel` function per
+//! channel, over `getClient()` of `@mizan/base`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -7,18 +8,21 @@ use super::naming::{Names, pascal, property_key, string_literal};
 use super::writer::{CodeWriter, MAX_WIDTH};
 use super::{all_optional, code, function_notes, header, join_words, refs, ts_type};
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::ir::{Auth, Context, Function, Ir, Scalar, TypeDef, TypeKind};
+use crate::ir::{Auth, Channel, Context, ContextParam, Function, Ir, Scalar, TypeDef, TypeKind};
 
 pub(super) fn emit(ir: &Ir) -> Result<String, Diagnostics> {
     check_names(ir)?;
     let mut w = CodeWriter::new("  ");
     header(&mut w);
     let callable: Vec<&Function> = ir.functions.iter().filter(|f| f.is_callable()).collect();
-    if !callable.is_empty() || !ir.contexts.is_empty() {
+    if !ir.channels.is_empty() {
+        w.blank();
+        w.line("import { type ChannelInstance, getClient } from '@mizan/base';");
+    } else if !callable.is_empty() || !ir.contexts.is_empty() {
         w.blank();
         w.line("import { getClient } from '@mizan/base';");
     }
-    let uses = TypeUses::of(&ir.types, &callable);
+    let uses = TypeUses::of(&ir.types, &callable, &ir.channels);
     for t in &ir.types {
         w.blank();
         type_def(&mut w, t, &uses);
@@ -31,6 +35,10 @@ pub(super) fn emit(ir: &Ir) -> Result<String, Diagnostics> {
         w.blank();
         context(&mut w, ir, c);
     }
+    for c in &ir.channels {
+        w.blank();
+        channel(&mut w, c);
+    }
     Ok(w.finish())
 }
 
@@ -39,6 +47,7 @@ pub(super) fn emit(ir: &Ir) -> Result<String, Diagnostics> {
 fn check_names(ir: &Ir) -> Result<(), Diagnostics> {
     let mut names = Names::default();
     names.reserve("getClient", "the import of `getClient`");
+    names.reserve("ChannelInstance", "the import of `ChannelInstance`");
     let mut errors = Vec::new();
     for t in &ir.types {
         names.declare(&t.name, &format!("type \"{}\"", t.name), "type", t.span);
@@ -62,6 +71,16 @@ fn check_names(ir: &Ir) -> Result<(), Diagnostics> {
                 names.declare(&format!("{p}ContextParams"), &origin, "context", c.span);
                 names.declare(&format!("{p}ContextData"), &origin, "context", c.span);
                 names.declare(&format!("fetch{p}Context"), &origin, "context", c.span);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    for c in &ir.channels {
+        let origin = format!("channel \"{}\"", c.name);
+        match stem(&c.name, &origin, "channel", c.span) {
+            Ok(p) => {
+                names.declare(&format!("{p}ChannelParams"), &origin, "channel", c.span);
+                names.declare(&format!("open{p}Channel"), &origin, "channel", c.span);
             }
             Err(e) => errors.push(e),
         }
@@ -94,16 +113,19 @@ pub(super) fn stem(
     }
 }
 
-/// Which callable functions and types mention each named type, for its doc.
+/// Which callable functions, channels and types mention each named type,
+/// for its doc.
 #[derive(Default)]
 struct TypeUses<'i> {
     returned_by: BTreeMap<&'i str, BTreeSet<&'i str>>,
     taken_by: BTreeMap<&'i str, BTreeSet<&'i str>>,
+    sent_to: BTreeMap<&'i str, BTreeSet<&'i str>>,
+    pushed_by: BTreeMap<&'i str, BTreeSet<&'i str>>,
     part_of: BTreeMap<&'i str, BTreeSet<&'i str>>,
 }
 
 impl<'i> TypeUses<'i> {
-    fn of(types: &'i [TypeDef], callable: &[&'i Function]) -> Self {
+    fn of(types: &'i [TypeDef], callable: &[&'i Function], channels: &'i [Channel]) -> Self {
         let mut uses = TypeUses::default();
         for t in types {
             let mut inner = BTreeSet::new();
@@ -132,6 +154,17 @@ impl<'i> TypeUses<'i> {
                 uses.taken_by.entry(t).or_default().insert(&f.name);
             }
         }
+        for c in channels {
+            let (mut send, mut message) = (BTreeSet::new(), BTreeSet::new());
+            refs(&c.send, &mut send);
+            refs(&c.message, &mut message);
+            for t in send {
+                uses.sent_to.entry(t).or_default().insert(&c.name);
+            }
+            for t in message {
+                uses.pushed_by.entry(t).or_default().insert(&c.name);
+            }
+        }
         uses
     }
 
@@ -151,6 +184,12 @@ impl<'i> TypeUses<'i> {
         }
         if let Some(fns) = list(self.taken_by.get(name)) {
             doc.push(format!("Taken by {fns}."));
+        }
+        if let Some(channels) = list(self.sent_to.get(name)) {
+            doc.push(format!("Sent to the {channels} channel."));
+        }
+        if let Some(channels) = list(self.pushed_by.get(name)) {
+            doc.push(format!("Pushed by the {channels} channel."));
         }
         if let Some(types) = list(self.part_of.get(name)) {
             doc.push(format!("Part of {types}."));
@@ -261,16 +300,15 @@ fn function(w: &mut CodeWriter, f: &Function) {
     });
 }
 
-fn context(w: &mut CodeWriter, ir: &Ir, c: &Context) {
-    let p = pascal(&c.name);
-    w.doc(&[format!("Parameters of the {} context.", code(&c.name))]);
-    if c.params.is_empty() {
-        w.line(format!(
-            "export type {p}ContextParams = Record<string, never>;"
-        ));
+/// `export interface <name> { ... }` of a context's or a channel's params
+/// (`Record<string, never>` without any).
+fn params_interface(w: &mut CodeWriter, name: &str, doc: String, params: &[ContextParam]) {
+    w.doc(&[doc]);
+    if params.is_empty() {
+        w.line(format!("export type {name} = Record<string, never>;"));
     } else {
-        w.block(format!("export interface {p}ContextParams {{"), "}", |w| {
-            for param in &c.params {
+        w.block(format!("export interface {name} {{"), "}", |w| {
+            for param in params {
                 let q = if param.required { "" } else { "?" };
                 w.line(format!(
                     "{}{q}: {};",
@@ -280,6 +318,16 @@ fn context(w: &mut CodeWriter, ir: &Ir, c: &Context) {
             }
         });
     }
+}
+
+fn context(w: &mut CodeWriter, ir: &Ir, c: &Context) {
+    let p = pascal(&c.name);
+    params_interface(
+        w,
+        &format!("{p}ContextParams"),
+        format!("Parameters of the {} context.", code(&c.name)),
+        &c.params,
+    );
 
     let members: Vec<&Function> = c
         .members
@@ -364,6 +412,48 @@ fn context(w: &mut CodeWriter, ir: &Ir, c: &Context) {
     w.block_lines(&head, "}", |w| {
         w.call(
             &format!("return getClient().fetchContext<{p}ContextData>"),
+            &[string_literal(&c.name, '\''), "params".to_string()],
+            ";",
+        );
+    });
+}
+
+fn channel(w: &mut CodeWriter, c: &Channel) {
+    let p = pascal(&c.name);
+    params_interface(
+        w,
+        &format!("{p}ChannelParams"),
+        format!("Parameters of the {} channel.", code(&c.name)),
+        &c.params,
+    );
+    w.blank();
+    let (send, message) = (ts_type(&c.send), ts_type(&c.message));
+    w.doc(&paragraph(vec![
+        format!(
+            "The {} channel with `params`: `join()` joins it until the returned `leave()`, `subscribe(listener)` while subscribed; `getState()` holds its status and messages.",
+            code(&c.name)
+        ),
+        format!(
+            "Sends {} and receives {}. Needs a client configured with `live`.",
+            code(&send),
+            code(&message)
+        ),
+    ]));
+    let params = if all_optional(c.params.iter().map(|p| &p.required)) {
+        format!("params: {p}ChannelParams = {{}}")
+    } else {
+        format!("params: {p}ChannelParams")
+    };
+    let instance = format!("ChannelInstance<{send}, {message}>");
+    let head = signature(
+        &format!("export function open{p}Channel"),
+        &[params],
+        &instance,
+        w.indent_width(),
+    );
+    w.block_lines(&head, "}", |w| {
+        w.call(
+            &format!("return getClient().channel<{send}, {message}>"),
             &[string_literal(&c.name, '\''), "params".to_string()],
             ";",
         );

@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 
 use super::frontend::{
-    ContextPlan, RUNTIME_PROVIDER, define_context, hooks, mutation, plan, root_doc,
+    ContextPlan, RUNTIME_PROVIDER, channel_hook, define_context, hooks, mutation, plan, root_doc,
 };
 use super::naming::string_literal;
 use super::writer::{CodeWriter, MAX_WIDTH};
@@ -22,16 +22,18 @@ const RESERVED: &[(&str, &str)] = &[
     ("useContextState", "the import of `useContextState`"),
     ("useMember", "the import of `useMember`"),
     ("useMutation", "the import of `useMutation`"),
+    ("useChannel", "the import of `useChannel`"),
     ("mizanProviderProps", "the import of `mizanProviderProps`"),
     ("defineComponent", "the import of `defineComponent`"),
     ("h", "the import of `h`"),
+    ("MaybeRefOrGetter", "the import of `MaybeRefOrGetter`"),
 ];
 
 pub(super) fn emit(ir: &Ir, client: &str) -> Result<String, Diagnostics> {
     let plan = plan(ir, RESERVED)?;
 
     let mut runtime = BTreeSet::from(["mizanProviderProps"]);
-    let mut client_types = plan.mutation_types();
+    let mut client_types = plan.hook_types();
     if !plan.contexts.is_empty() {
         runtime.extend(["ContextProvider", "defineContext", "useContextState"]);
     }
@@ -44,6 +46,9 @@ pub(super) fn emit(ir: &Ir, client: &str) -> Result<String, Diagnostics> {
     if !plan.mutations.is_empty() {
         runtime.insert("useMutation");
     }
+    if !plan.channels.is_empty() {
+        runtime.insert("useChannel");
+    }
     let mut runtime: Vec<String> = runtime.into_iter().map(str::to_string).collect();
     runtime.push(format!("MizanProvider as {RUNTIME_PROVIDER}"));
     runtime.sort_by_key(|n| n.to_lowercase());
@@ -52,12 +57,11 @@ pub(super) fn emit(ir: &Ir, client: &str) -> Result<String, Diagnostics> {
     header(&mut w);
     w.blank();
     import(&mut w, "import", &runtime, "@mizan/vue");
-    import(
-        &mut w,
-        "import",
-        &["defineComponent".to_string(), "h".to_string()],
-        "vue",
-    );
+    let mut vue = vec!["defineComponent".to_string(), "h".to_string()];
+    if !plan.channels.is_empty() {
+        vue.push("type MaybeRefOrGetter".to_string());
+    }
+    import(&mut w, "import", &vue, "vue");
     if !client_types.is_empty() {
         let client_types: Vec<_> = client_types.into_iter().collect();
         import(&mut w, "import type", &client_types, client);
@@ -85,6 +89,10 @@ pub(super) fn emit(ir: &Ir, client: &str) -> Result<String, Diagnostics> {
     for m in &plan.mutations {
         w.blank();
         mutation(&mut w, m);
+    }
+    for c in &plan.channels {
+        w.blank();
+        channel_hook(&mut w, c, |params| format!("MaybeRefOrGetter<{params}>"));
     }
     Ok(w.finish())
 }

@@ -7,9 +7,11 @@ import {
   callFindItem,
   callUploadFile,
   callWhoami,
+  type ChatMessage,
   fetchGlobalContext,
   fetchUserContext,
   type Item,
+  openChatChannel,
   type Order,
   type Profile,
   type SumOutput,
@@ -19,6 +21,7 @@ import {
 import {
   MizanProvider,
   UserContext,
+  useChatChannel,
   useCurrentUser,
   useFindItem,
   useMizan,
@@ -44,6 +47,31 @@ export async function calls(file: File): Promise<void> {
   // @ts-expect-error `view` functions have no client function
   await import('../../../../examples/afi-fixture/web/src/mizan/client').then((m) => m.callProfilePage);
   void [sum, item, me, data, limited.user_orders, global.current_user, upload.size];
+}
+
+export async function chat(): Promise<void> {
+  const general = openChatChannel({ room: 'general' });
+  const leave = general.join();
+  await general.send({ text: 'hi' });
+  const last: ChatMessage | undefined = general.getState().messages.at(-1);
+  // @ts-expect-error a message is `{ text }`
+  await general.send({ body: 'hi' });
+  // @ts-expect-error `room` is a required param
+  openChatChannel({});
+  leave();
+  void last;
+}
+
+function Chat() {
+  const { status, messages, error, send } = useChatChannel({ room: 'general' });
+  const texts: string[] = messages.map((m: ChatMessage) => `${m.author}: ${m.text}`);
+  // @ts-expect-error `room` is a required param
+  useChatChannel({});
+  return (
+    <button onClick={() => send({ text: 'hi' })} disabled={status !== 'joined'} title={error?.code}>
+      {texts.join('\n')}
+    </button>
+  );
 }
 
 function ProfileCard() {
@@ -72,10 +100,11 @@ function ProfileCard() {
 
 export function App() {
   return (
-    <MizanProvider config={{ baseUrl: '/api/mizan' }}>
+    <MizanProvider config={{ baseUrl: '/api/mizan', live: true }}>
       <UserContext user_id={5} limit={3}>
         <ProfileCard />
       </UserContext>
+      <Chat />
       {/* @ts-expect-error `user_id` is a required prop */}
       <UserContext>
         <ProfileCard />

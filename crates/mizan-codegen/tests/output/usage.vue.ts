@@ -2,11 +2,12 @@
 // app would, so that vue-tsc checks the generated types are the useful ones.
 // Lines marked `@ts-expect-error` must stay errors.
 
-import { defineComponent, h } from 'vue';
-import type { Item, Order, Profile, UserOutput } from '../../../../examples/afi-fixture/web/src/mizan/client';
+import { defineComponent, h, ref } from 'vue';
+import type { ChatMessage, Item, Order, Profile, UserOutput } from '../../../../examples/afi-fixture/web/src/mizan/client';
 import {
   MizanProvider,
   UserContext,
+  useChatChannel,
   useCurrentUser,
   useFindItem,
   useRenameUser,
@@ -38,9 +39,26 @@ export const ProfileCard = defineComponent(() => {
   };
 });
 
+export const Chat = defineComponent(() => {
+  const room = ref('general');
+  const { status, messages, error, send } = useChatChannel(() => ({ room: room.value }));
+  useChatChannel({ room: 'static' });
+  // @ts-expect-error `room` is a required param
+  useChatChannel({});
+  return () => {
+    const texts: string[] = messages.value.map((m: ChatMessage) => `${m.author}: ${m.text}`);
+    const disabled: boolean = status.value !== 'joined';
+    // @ts-expect-error a message is `{ text }`
+    const wrong = () => send({ body: 'hi' });
+    void wrong;
+    return h('button', { onClick: () => send({ text: 'hi' }), disabled, title: error.value?.code }, texts.join('\n'));
+  };
+});
+
 export const App = defineComponent(() => () =>
-  h(MizanProvider, { config: { baseUrl: '/api/mizan' } }, () => [
+  h(MizanProvider, { config: { baseUrl: '/api/mizan', live: true } }, () => [
     h(UserContext, { user_id: 5, limit: 3 }, () => h(ProfileCard)),
+    h(Chat),
     // @ts-expect-error `user_id` is a required prop
     h(UserContext, { limit: 3 }, () => h(ProfileCard)),
   ]),

@@ -1,13 +1,16 @@
 import type { MizanConfig } from '@mizan/base';
+import { ActivityFeed } from './Activity';
 import { BoardLink, BoardView } from './Board';
 import { BoardContext, MizanProvider, useBoards, useCurrentUser, useGlobalContext, useTeam } from './mizan/react';
 import { NetworkLog } from './NetworkLog';
-import { loggedFetch } from './netlog';
+import { loggedFetch, loggedSocket } from './netlog';
 import { TaskPanel } from './TaskPanel';
 import { Avatar, ErrorNote, useRoute } from './ui';
 
 // Module-level: the provider re-configures the client only when a value changes.
-const config: MizanConfig = { baseUrl: '/api/mizan', fetch: loggedFetch };
+// `live: true` is all an app needs to go live; the demo passes its own socket
+// (and fetch) only to show every frame in the network log.
+const config: MizanConfig = { baseUrl: '/api/mizan', fetch: loggedFetch, live: { socket: loggedSocket } };
 
 export function App() {
   return (
@@ -32,8 +35,10 @@ function Shell() {
         ))}
         <ErrorNote error={error} />
         <p className="hint">
-          Open a task and move it: only that board refetches, in one request. Rename it: the card changes with no request at all.
+          Open a task and move it: only that board refetches, in one request. Rename it: the card changes with no request at all. Open this page in a second
+          window: what you do here shows up there, pushed by the server.
         </p>
+        <ActivityFeed boardId={route.boardId} />
       </nav>
       <main>
         <BoardView board={board} route={route} />

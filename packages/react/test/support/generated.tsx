@@ -2,7 +2,15 @@
 // members `user_profile` and `user_orders`, and a mutation `rename_user`.
 import type { ReactNode } from 'react';
 import type { Order, Profile } from '../../../base/test/support/app.js';
-import { type ContextState, ContextProvider, defineContext, useContextState, useMember, useMutation } from '../../src/index.js';
+import {
+  type ContextState,
+  ContextProvider,
+  defineContext,
+  useChannel,
+  useContextState,
+  useMember,
+  useMutation,
+} from '../../src/index.js';
 
 export type { Order, Profile };
 
@@ -45,4 +53,17 @@ export function useUserOrders(): Order[] | undefined {
 
 export function useRenameUser() {
   return useMutation<RenameUserArgs, Profile>('rename_user');
+}
+
+export interface ChatChannelParams {
+  room: string;
+}
+
+export interface ChatMessage {
+  author: string;
+  text: string;
+}
+
+export function useChatChannel(params: ChatChannelParams) {
+  return useChannel<ChatChannelParams, { text: string }, ChatMessage>('chat', params);
 }

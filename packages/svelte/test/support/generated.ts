@@ -1,6 +1,6 @@
 // The shape of what the code generator writes for a context `user` with
 // members `user_profile` and `user_orders`, and a mutation `rename_user`.
-import { useContextState, useMember, useMutation } from '../../src/index.js';
+import { useChannel, useContextState, useMember, useMutation } from '../../src/index.js';
 import type { Profile, RenameUserArgs } from './types.js';
 import UserContext, { userContext } from './UserContext.svelte';
 
@@ -20,4 +20,17 @@ export function useUserOrders() {
 
 export function useRenameUser() {
   return useMutation<RenameUserArgs, Profile>('rename_user');
+}
+
+export interface ChatChannelParams {
+  room: string;
+}
+
+export interface ChatMessage {
+  author: string;
+  text: string;
+}
+
+export function useChatChannel(params: ChatChannelParams | (() => ChatChannelParams)) {
+  return useChannel<ChatChannelParams, { text: string }, ChatMessage>('chat', params);
 }

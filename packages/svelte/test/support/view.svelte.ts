@@ -9,3 +9,9 @@ export function view(initial: View): View {
   const state = $state(initial);
   return state;
 }
+
+/** What `ChatHarness` shows: one chat per room, a `$state` proxy. */
+export function rooms(list: string[]): { list: string[] } {
+  const state = $state({ list });
+  return state;
+}

@@ -1,8 +1,8 @@
 // The shape of what the code generator writes for a context `user` with
 // members `user_profile` and `user_orders`, and a mutation `rename_user`.
-import { defineComponent, h } from 'vue';
+import { defineComponent, h, type MaybeRefOrGetter } from 'vue';
 import type { Order, Profile } from '../../../base/test/support/app.js';
-import { ContextProvider, defineContext, useContextState, useMember, useMutation } from '../../src/index.js';
+import { ContextProvider, defineContext, useChannel, useContextState, useMember, useMutation } from '../../src/index.js';
 
 export type { Order, Profile };
 
@@ -43,4 +43,17 @@ export function useUserOrders() {
 
 export function useRenameUser() {
   return useMutation<RenameUserArgs, Profile>('rename_user');
+}
+
+export interface ChatChannelParams {
+  room: string;
+}
+
+export interface ChatMessage {
+  author: string;
+  text: string;
+}
+
+export function useChatChannel(params: MaybeRefOrGetter<ChatChannelParams>) {
+  return useChannel<ChatChannelParams, { text: string }, ChatMessage>('chat', params);
 }

@@ -6,6 +6,7 @@ import {
   ContextProvider,
   defineContext,
   MizanProvider as MizanRuntimeProvider,
+  useChannel,
   useContextState,
   useMember,
   useMutation,
@@ -13,6 +14,9 @@ import {
 import type {
   AddArgs,
   BumpSearchArgs,
+  ChatChannelParams,
+  ChatMessage,
+  ChatSend,
   EchoArgs,
   EchoOutput,
   FindItemArgs,
@@ -433,4 +437,15 @@ export function useWhoami() {
  */
 export function useWsEcho() {
   return useMutation<WsEchoArgs, EchoOutput>('ws_echo');
+}
+
+/**
+ * Joins the `chat` channel while the component is mounted; returns its
+ * `status`, `messages`, `error` and `send`.
+ *
+ * Sends `ChatSend` and receives `ChatMessage`. Needs a live client: `live` in
+ * the provider's `config`.
+ */
+export function useChatChannel(params: ChatChannelParams) {
+  return useChannel<ChatChannelParams, ChatSend, ChatMessage>('chat', params);
 }

@@ -6,14 +6,18 @@ import {
   defineContext,
   MizanProvider as MizanRuntimeProvider,
   mizanProviderProps,
+  useChannel,
   useContextState,
   useMember,
   useMutation,
 } from '@mizan/vue';
-import { defineComponent, h } from 'vue';
+import { defineComponent, h, type MaybeRefOrGetter } from 'vue';
 import type {
   AddArgs,
   BumpSearchArgs,
+  ChatChannelParams,
+  ChatMessage,
+  ChatSend,
   EchoArgs,
   EchoOutput,
   FindItemArgs,
@@ -417,4 +421,15 @@ export function useWhoami() {
  */
 export function useWsEcho() {
   return useMutation<WsEchoArgs, EchoOutput>('ws_echo');
+}
+
+/**
+ * Joins the `chat` channel while the component is mounted; returns its
+ * `status`, `messages`, `error` and `send`.
+ *
+ * Sends `ChatSend` and receives `ChatMessage`. Needs a live client: `live` in
+ * the provider's `config`.
+ */
+export function useChatChannel(params: MaybeRefOrGetter<ChatChannelParams>) {
+  return useChannel<ChatChannelParams, ChatSend, ChatMessage>('chat', params);
 }

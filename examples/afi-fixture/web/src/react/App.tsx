@@ -14,6 +14,7 @@ import {
   UserContext,
   useBumpSearch,
   useBuggyFn,
+  useChatChannel,
   useCurrentUser,
   useItemsList,
   useMultiply,
@@ -74,6 +75,7 @@ export function App() {
         </section>
         <Rpc />
         <Errors />
+        <Chat />
       </div>
     </MizanProvider>
   );
@@ -244,6 +246,34 @@ function Rpc() {
         echo
       </button>
       <p data-testid="echo-reply">{reply}</p>
+    </section>
+  );
+}
+
+/** The `chat` channel (`?live=1`): every page in the room sees every message, its own included. */
+function Chat() {
+  const [text, setText] = useState('');
+  const chat = useChatChannel({ room: 'general' });
+  return (
+    <section>
+      <h2>
+        <code>chat</code>: a channel
+      </h2>
+      <p data-testid="chat-status">
+        {chat.status}
+        {chat.error && `: ${chat.error.code}`}
+      </p>
+      <ul data-testid="chat-messages">
+        {chat.messages.map((m, i) => (
+          <li key={i}>
+            {m.author}: {m.text}
+          </li>
+        ))}
+      </ul>
+      <input value={text} onChange={(e) => setText(e.target.value)} data-testid="chat-text" />
+      <button type="button" onClick={() => chat.send({ text }).catch(() => undefined)} data-testid="chat-send">
+        send
+      </button>
     </section>
   );
 }

@@ -6,15 +6,19 @@ import {
   ContextProvider,
   defineContext,
   MizanProvider as MizanRuntimeProvider,
+  useChannel,
   useContextState,
   useMember,
   useMutation,
 } from '@mizan/react';
 import type {
+  Activity,
+  ActivityChannelParams,
   AddCommentArgs,
   AddTaskArgs,
   BoardContextData,
   BoardContextParams,
+  BoardNote,
   Comment,
   CompleteTaskArgs,
   EditDescriptionArgs,
@@ -209,4 +213,18 @@ export function useMoveTask() {
  */
 export function useRenameTask() {
   return useMutation<RenameTaskArgs, TaskCard>('rename_task');
+}
+
+/**
+ * Joins the `activity` channel while the component is mounted; returns its
+ * `status`, `messages`, `error` and `send`.
+ *
+ * Sends `BoardNote` and receives `Activity`. Needs a live client: `live` in the
+ * provider's `config`.
+ */
+export function useActivityChannel(params: ActivityChannelParams) {
+  return useChannel<ActivityChannelParams, BoardNote, Activity>(
+    'activity',
+    params,
+  );
 }
