@@ -13,7 +13,7 @@ use http_body::Body;
 use http_body_util::BodyExt as _;
 
 use super::dispatch::ContextParams;
-use super::exchange::{CallInput, Exchange, Operation, ViewInput};
+use super::exchange::{CallInput, Exchange, HostSession, Operation, ViewInput};
 use super::handle::Server;
 use super::outcome::{Outcome, error_body};
 use crate::cache::CACHE_HEADER;
@@ -139,7 +139,7 @@ impl Server {
         B: Body,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        let (parts, body) = request.into_parts();
+        let (mut parts, body) = request.into_parts();
         let not_allowed =
             || MizanError::method_not_allowed(parts.method.as_str(), parts.uri.path());
         let operation = match endpoint {
@@ -172,7 +172,11 @@ impl Server {
                 )));
             }
         };
-        Ok(Exchange::http(parts.headers, operation))
+        let exchange = Exchange::http(parts.headers, operation);
+        Ok(match parts.extensions.remove::<HostSession>() {
+            Some(session) => exchange.with_host_session(session),
+            None => exchange,
+        })
     }
 
     /// The view-path function at `route` that serves `method`.

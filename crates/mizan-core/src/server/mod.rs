@@ -31,7 +31,7 @@ pub use config::{
 };
 pub use dispatch::ContextParams;
 pub use envelope::CallEnvelope;
-pub use exchange::{CallInput, Credentials, Exchange, Operation, ViewInput};
+pub use exchange::{CallInput, Credentials, Exchange, HostSession, Operation, ViewInput};
 pub use handle::Server;
 pub use http::HttpEndpoint;
 pub use outcome::{CallOutcome, ContextFetch, Outcome, SessionGrant, ViewOutcome};
