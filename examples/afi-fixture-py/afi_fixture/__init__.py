@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import BaseModel
 
-from mizan import App, Identity, MizanError, Request, Upload, ViewResponse, client, context
+from mizan import App, Identity, MizanError, Request, Upload, ViewResponse, client, context, declared
 from mizan._view import escape
 
 DEFAULT_MWT_SECRET = "fixture-mwt-secret-0123456789abcdef"
@@ -318,11 +320,18 @@ def session_identity(cookie: str | None) -> Identity | None:
     return None
 
 
+def functions() -> list[Callable[..., Any]]:
+    """The fixture's functions (declared in this module; other modules of
+    the same process may declare their own)."""
+    return [d.function for d in declared() if d.function.__module__ == __name__]
+
+
 def app(settings: Settings | None = None) -> App:
     """The fixture app with fresh seed data."""
     settings = settings or Settings()
     reset()
-    return App.from_declarations(
+    return App(
+        functions(),
         mwt_secret=settings.mwt_secret,
         mwt_kid="k1",
         mwt_audience="mizan",
