@@ -14,6 +14,7 @@ import datetime
 import enum
 import types
 import typing
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, Union
 
@@ -55,7 +56,7 @@ class TypeTable:
 
     def define(self, cls: type, build: typing.Callable[[], dict[str, Any]]) -> Shape:
         name = cls.__name__
-        origin = f"{cls.__module__}.{cls.__qualname__}"
+        origin = origin_of(cls)
         shape: Shape = {"ref": name}
         if name in self._in_progress or self._origins.get(name) == origin:
             return shape
@@ -73,6 +74,17 @@ class TypeTable:
         self._origins[name] = origin
         self.types[name] = {"origin": origin, "def": definition}
         return shape
+
+
+_CLASSES: weakref.WeakValueDictionary[str, type] = weakref.WeakValueDictionary()
+
+
+def origin_of(cls: type) -> str:
+    """Where a class is declared, told apart from another class declared
+    under the same path (``create_model``, a class made in a loop)."""
+    origin = f"{cls.__module__}.{cls.__qualname__}"
+    known = _CLASSES.setdefault(origin, cls)
+    return origin if known is cls else f"{origin} (at {id(cls):#x})"
 
 
 def is_optional(hint: Any) -> bool:
