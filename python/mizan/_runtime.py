@@ -115,18 +115,22 @@ def _field_path(name: str, loc: Sequence[int | str]) -> str:
     return out
 
 
-_PLAIN = {"int", "float", "bool", "string", "any", "upload"}
+_PLAIN_HINTS: tuple[Any, ...] = (int, float, bool, str, Any, object, Upload)
 
 
-def _is_plain(shape: _types.Shape) -> bool:
-    if isinstance(shape, str):
-        return shape in _PLAIN
-    if "optional" in shape:
-        return _is_plain(shape["optional"])
-    if "list" in shape or "map" in shape:
-        inner = shape.get("list", shape.get("map"))
-        return isinstance(inner, str) and inner in _PLAIN - {"upload"}
-    return "enum" in shape
+def _is_plain(hint: Any) -> bool:
+    """Whether the core's checked JSON already is the value the function
+    takes (no Pydantic pass needed): scalars, and optionals, lists and
+    maps of them. Dates, enums, literals and models are converted."""
+    if hint in _PLAIN_HINTS:
+        return True
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if _types.is_optional(hint):
+        rest = [a for a in args if a is not type(None)]
+        return len(rest) == 1 and _is_plain(rest[0])
+    if origin in (list, dict):
+        return all(a is str or (a in _PLAIN_HINTS and a is not Upload) for a in args)
+    return False
 
 
 def _describe_function(decl: Declaration) -> tuple[dict[str, Any], Function]:
@@ -171,7 +175,7 @@ def _describe_function(decl: Declaration) -> tuple[dict[str, Any], Function]:
                 "default": default_json,
             }
         )
-        convert = None if _is_plain(shape) else pydantic.TypeAdapter(hint).validate_python
+        convert = None if _is_plain(hint) else pydantic.TypeAdapter(hint).validate_python
         runtime_params.append(_Param(pname, convert, None if optional and not has_default else p.default))
     output_hint = hints.get("return", signature.return_annotation)
     is_view = decl.route is not None
@@ -184,7 +188,7 @@ def _describe_function(decl: Declaration) -> tuple[dict[str, Any], Function]:
             output = _types.describe(output_hint, table)
         except _types.DescribeError as err:
             raise TypeError(f"{where}: the return type: {err}") from None
-        if not (isinstance(output, str) and output in _PLAIN):
+        if not _is_plain(output_hint):
             adapter = pydantic.TypeAdapter(output_hint)
             dump = functools.partial(adapter.dump_python, mode="json", by_alias=True, warnings="error")
     spec: dict[str, Any] = {
