@@ -151,7 +151,7 @@ class Request:
         return self._info.path_param(name)
 
 
-AuthOption = Union[bool, Literal["staff", "superuser"], Callable[[Identity], bool]]
+AuthOption = Union[Literal[True, "staff", "superuser"], Callable[[Identity], bool]]
 Target = Union[Context, str, Callable[..., Any]]
 
 
@@ -263,7 +263,7 @@ def client(
         if affects is None:
             targets: list[Target] = []
         elif isinstance(affects, (Context, str)) or callable(affects):
-            targets = [affects]  # type: ignore[list-item]
+            targets = [affects]
         else:
             targets = list(affects)
         declaration = Declaration(
@@ -273,7 +273,7 @@ def client(
             affects=targets,
             merge=None if merge is None else _context_name(merge, "merge", fn),
             merge_key=merge_key,
-            auth=None if auth is False else auth,
+            auth=auth,
             private=private,
             route=route,
             methods=[m.upper() for m in (methods or [])],

@@ -151,10 +151,6 @@ def test_a_view_returns_the_frameworks_response_with_the_protocols_headers() -> 
         assert reply.headers["cache-control"] == "no-store"
 
 
-def identity_from_header(request: "StarletteRequest") -> Identity | None:  # noqa: F821
-    return Identity(request.headers["x-user"]) if "x-user" in request.headers else None
-
-
 def test_the_fastapi_identity_dependency_is_the_session_and_csrf_applies() -> None:
     from starlette.requests import Request as StarletteRequest
 

@@ -161,7 +161,7 @@ def start_django(mizan_app: App, addr: str = "127.0.0.1:0") -> Running:
         thread.join(5)
 
     bound_host, bound_port = server.server_address[:2]
-    return Running(f"http://{bound_host}:{bound_port}", stop)
+    return Running(f"http://{bound_host!s}:{bound_port}", stop)
 
 
 STARTERS: dict[str, Callable[[App, str], Running]] = {"fastapi": start_fastapi, "django": start_django}
