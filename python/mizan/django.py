@@ -94,6 +94,8 @@ def _response(answer: Response) -> HttpResponse:
     response = HttpResponse(answer.body, status=answer.status)
     # Django sets its own content type; the core's headers replace it.
     del response["Content-Type"]
+    # A known length lets the server keep the connection open.
+    response["Content-Length"] = str(len(answer.body))
     for name, value in answer.headers:
         if name == "set-cookie":
             cookie = _RawCookie(value)

@@ -9,7 +9,8 @@ app.include_router(mizan.fastapi.view_router(mizan_app, identity=current_user))
 
 ``identity`` is a FastAPI dependency (it may itself depend on others)
 returning the signed-in :class:`~mizan.Identity` or ``None``: the app's
-session. Tokens (``X-Mizan-Token``, Bearer) and the CSRF check of session
+session. Make it ``async def`` unless it blocks: FastAPI runs a sync
+dependency on a worker thread, which costs a thread hop per request. Tokens (``X-Mizan-Token``, Bearer) and the CSRF check of session
 callers are the core's. This module only routes paths and moves bytes.
 """
 
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends
+from starlette.requests import ClientDisconnect
 from starlette.requests import Request as StarletteRequest
 from starlette.responses import Response as StarletteResponse
 
@@ -31,7 +33,9 @@ IdentityDependency = Callable[..., Any]
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
-def _no_identity() -> None:
+async def _no_identity() -> None:
+    # Async on purpose: FastAPI runs a sync dependency on a worker thread,
+    # a thread hop for every request.
     return None
 
 
@@ -88,6 +92,8 @@ def _session(identity: Any) -> HostSession | None:
 
 
 _ABSENT = object()
+# The client went away before its body arrived: nobody reads the answer.
+_GONE = StarletteResponse(status_code=400)
 
 
 def router(app: App, *, identity: IdentityDependency | None = None) -> APIRouter:
@@ -98,7 +104,10 @@ def router(app: App, *, identity: IdentityDependency | None = None) -> APIRouter
     has_identity = identity is not None
 
     async def serve(request: StarletteRequest, endpoint: str, who: Any, context: str | None = None) -> StarletteResponse:
-        body = await _body(request, app.body_limit) if endpoint == "call" else b""
+        try:
+            body = await _body(request, app.body_limit) if endpoint == "call" else b""
+        except ClientDisconnect:
+            return _GONE
         exchange = app.exchange(
             endpoint,
             request.method,
@@ -110,14 +119,28 @@ def router(app: App, *, identity: IdentityDependency | None = None) -> APIRouter
         )
         return _response(await app.serve(exchange, request, view_response))
 
-    async def session(request: StarletteRequest, who: Any = dependency) -> StarletteResponse:
-        return await serve(request, "session", who)
+    if has_identity:
 
-    async def call(request: StarletteRequest, who: Any = dependency) -> StarletteResponse:
-        return await serve(request, "call", who)
+        async def session(request: StarletteRequest, who: Any = dependency) -> StarletteResponse:
+            return await serve(request, "session", who)
 
-    async def fetch(name: str, request: StarletteRequest, who: Any = dependency) -> StarletteResponse:
-        return await serve(request, "context", who, context=name)
+        async def call(request: StarletteRequest, who: Any = dependency) -> StarletteResponse:
+            return await serve(request, "call", who)
+
+        async def fetch(name: str, request: StarletteRequest, who: Any = dependency) -> StarletteResponse:
+            return await serve(request, "context", who, context=name)
+
+    else:
+        # No dependency to solve on every request when the app has no session.
+
+        async def session(request: StarletteRequest) -> StarletteResponse:  # type: ignore[misc]
+            return await serve(request, "session", None)
+
+        async def call(request: StarletteRequest) -> StarletteResponse:  # type: ignore[misc]
+            return await serve(request, "call", None)
+
+        async def fetch(name: str, request: StarletteRequest) -> StarletteResponse:  # type: ignore[misc]
+            return await serve(request, "context", None, context=name)
 
     async def unknown(rest: str, request: StarletteRequest) -> StarletteResponse:
         return await serve(request, "unknown", _ABSENT)
@@ -139,7 +162,10 @@ def view_router(app: App, *, identity: IdentityDependency | None = None) -> APIR
 
         def endpoint_for(route: str) -> Callable[..., Any]:
             async def view(request: StarletteRequest, who: Any = dependency) -> StarletteResponse:
-                body = await _body(request, app.body_limit)
+                try:
+                    body = await _body(request, app.body_limit)
+                except ClientDisconnect:
+                    return _GONE
                 exchange = app.exchange(
                     "view",
                     request.method,

@@ -31,7 +31,7 @@ def fastapi_app(mizan_app: App) -> Any:
 
     import mizan.fastapi
 
-    def fixture_session(request: Request) -> Identity | None:
+    async def fixture_session(request: Request) -> Identity | None:
         return session_identity(request.cookies.get(SESSION_COOKIE))
 
     web = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
