@@ -112,6 +112,9 @@ impl PyRegistry {
     }
 }
 
+/// A call's checked JSON arguments and its files.
+type Decoded = (Map<String, Value>, BTreeMap<String, Upload>);
+
 /// The core's definition of one Python function: its metadata, and a
 /// handler that checks the arguments against their described shapes and
 /// files the call with the Python driver.
@@ -124,8 +127,8 @@ fn definition(
     let params = Arc::new(spec.param_defs());
     let name = spec.name.clone();
     let decode = {
-        let (types, params, name) = (Arc::clone(&types), Arc::clone(&params), name.clone());
-        move |mut args: Args| -> Result<(Map<String, Value>, BTreeMap<String, Upload>), MizanError> {
+        let (types, params) = (Arc::clone(&types), Arc::clone(&params));
+        move |mut args: Args| -> Result<Decoded, MizanError> {
             let mut values = Map::new();
             let mut uploads = BTreeMap::new();
             for p in params.iter() {
@@ -149,7 +152,6 @@ fn definition(
                 }
             }
             args.finish()?;
-            let _ = &name;
             Ok((values, uploads))
         }
     };
