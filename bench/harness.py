@@ -12,6 +12,7 @@ import http.client
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -634,6 +635,72 @@ def cache_table(binary: str | None, plan: Plan) -> str | None:
     return body.replace("\n## ", "\n### ").strip() + "\n"
 
 
+def live_table(binary: str | None, plan: Plan, cores: Cores) -> str | None:
+    """Idle sockets and push fan-out: Mizan beside a bare tokio-tungstenite
+    broadcast, each measured by the same client (bench/live)."""
+    if not binary:
+        return None
+    # One process may hold 20,000 files here (`ulimit -Hn`); leave room for
+    # the rest of what the server and the client hold.
+    limit = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    sockets = 200 if plan.smoke else min(19_000, max(1_000, limit - 500))
+    rounds = 2 if plan.smoke else 20
+    results = {}
+    for kind in ("floor", "mizan"):
+        port = free_port()
+        server = Server(f"live-{kind}", [*cores.server, binary, "serve", kind, f"127.0.0.1:{port}"],
+                        [port])
+        log(f"live: {sockets:,} sockets on {kind}")
+        server.start()
+        try:
+            out = subprocess.run(
+                [*cores.load, binary, "load", kind, f"127.0.0.1:{port}", "--sockets", str(sockets),
+                 "--rounds", str(rounds), "--pid", str(server.pid)],
+                check=True, capture_output=True, text=True, timeout=900,
+            ).stdout
+        finally:
+            server.stop()
+        results[kind] = json.loads(out)
+
+    def median(rows: list[dict[str, float]], key: str) -> float:
+        return statistics.median(r[key] for r in rows)
+
+    floor = results["floor"]
+    lines = [
+        f"{sockets:,} idle WebSocket connections to one server pinned to one core, each subscribed "
+        "to the same board; the client (one process, the other core) opens them 128 at a time, "
+        "then triggers one change over HTTP per round and notes when each socket receives its "
+        f"push. {rounds} rounds; medians over rounds. *Memory per socket* is the server's "
+        "resident memory after the sockets are open minus before, over the sockets.",
+        "",
+        "| × floor (last socket) | server | memory per socket | p50 socket | p99 socket | last "
+        "socket | time to open all |",
+        "|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    labels = {
+        "floor": "bare broadcast (axum WebSocket = tokio-tungstenite, one `broadcast` channel)",
+        "mizan": "Mizan (`subscribe` to `board;board_id=1`, `move_card` over `POST /call/`)",
+    }
+    for kind in ("floor", "mizan"):
+        r = results[kind]
+        per_socket = (r["rss_after_kib"] - r["rss_before_kib"]) * 1024 / r["sockets"]
+        lines.append(
+            f"| {median(r['rounds'], 'last_us') / median(floor['rounds'], 'last_us'):.2f}× | "
+            f"{labels[kind]} | {per_socket / 1024:.1f} KiB | {us(median(r['rounds'], 'p50_us'))} | "
+            f"{us(median(r['rounds'], 'p99_us'))} | {us(median(r['rounds'], 'last_us'))} | "
+            f"{r['open_seconds']:.1f} s |"
+        )
+    lines += [
+        "",
+        "Per round, last socket: "
+        + "; ".join(
+            f"{kind} " + ", ".join(us(x["last_us"]) for x in results[kind]["rounds"])
+            for kind in ("floor", "mizan")
+        ),
+    ]
+    return "\n".join(lines) + "\n"
+
+
 # ---- report ----------------------------------------------------------------
 
 
@@ -694,6 +761,7 @@ def main() -> None:
     parser.add_argument("--generate", required=True, help="the mizan-generate binary")
     parser.add_argument("--out", required=True, help="where to write the report")
     parser.add_argument("--cache-bench", help="the mizan-bench-cache binary, when built")
+    parser.add_argument("--live-bench", help="the mizan-bench-live binary, when built")
     parser.add_argument("--compare-servers",
                         help="mizan-bench-servers built from an earlier revision, to measure beside")
     parser.add_argument("--compare-label", default="before", help="that revision's name")
@@ -833,6 +901,8 @@ def main() -> None:
     sizes = client_size()
     log("origin cache (bench/cache)")
     cache = cache_table(args.cache_bench, plan)
+    log("live: idle sockets and fan-out (bench/live)")
+    live = live_table(args.live_bench, plan, cores)
     load_after = os.getloadavg()
 
     # ---- the report
@@ -1004,6 +1074,11 @@ def main() -> None:
             f"{k['targets_per_s']:,.0f} | {k['refetches_per_s']:,.0f} | {us(k['us_per_batch'])} |"
         )
     lines += ["", "## Client size: kernel + React adapter", "", sizes.rstrip()]
+    lines += ["", "## Live: idle sockets and push fan-out", ""]
+    lines.append(
+        live.rstrip() if live else "_`bench/live/` is not in the tree; `bench/run` builds, "
+        "runs and includes it when it is._"
+    )
     lines += ["", "## Origin cache: HIT vs MISS vs off", ""]
     lines.append(
         cache.rstrip() if cache else "_`bench/cache/` is not in the tree; `bench/run` builds, "

@@ -61,6 +61,11 @@ pub(crate) async fn context_other(
     serve(&server, HttpEndpoint::Context(name), as_sent(request)).await
 }
 
+/// `/ws/` with a method other than `GET`.
+pub(crate) async fn socket_other(State(server): State<Server>, request: Request) -> Response {
+    serve(&server, HttpEndpoint::Socket, as_sent(request)).await
+}
+
 /// Any other path under the mount point.
 pub(crate) async fn unknown(State(server): State<Server>, request: Request) -> Response {
     serve(&server, HttpEndpoint::Unknown, as_sent(request)).await

@@ -17,6 +17,7 @@
 //! [`Server::serve_http`], which answers with the response to send.
 
 mod endpoint;
+mod socket;
 
 use axum::routing::{any, get, post};
 use mizan_core::Server;
@@ -40,7 +41,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>(server: Server) -> Router<S> {
 }
 
 /// The API endpoints alone, relative to where you nest them:
-/// `/session/`, `/call/`, `/ctx/{name}/`.
+/// `/session/`, `/call/`, `/ctx/{name}/`, `/ws/`.
 pub fn api_router<S: Clone + Send + Sync + 'static>(server: Server) -> Router<S> {
     api_routes("").with_state(server)
 }
@@ -61,6 +62,10 @@ fn api_routes(prefix: &str) -> Router<Server> {
         .route(
             &format!("{prefix}/ctx/{{name}}/"),
             get(endpoint::context).fallback(endpoint::context_other),
+        )
+        .route(
+            &format!("{prefix}/ws/"),
+            get(socket::socket).fallback(endpoint::socket_other),
         )
 }
 
@@ -96,4 +101,36 @@ impl IntoApp for Router {
 /// Serves `app` on `listener` until the process ends.
 pub async fn serve(listener: tokio::net::TcpListener, app: impl IntoApp) -> std::io::Result<()> {
     axum::serve(listener, app.into_app()).await
+}
+
+/// Serves `app` on `listener` until `signal` resolves, then stops accepting,
+/// closes `server`'s open sockets cleanly (`1001`, going away) and waits for
+/// the requests in flight.
+///
+/// ```no_run
+/// # async fn run(server: mizan_core::Server, stop: tokio::sync::oneshot::Receiver<()>) -> std::io::Result<()> {
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
+/// let app = mizan_axum::routes(server.clone());
+/// // `stop` fires on Ctrl-C, for example (`tokio::signal::ctrl_c`).
+/// mizan_axum::serve_with_shutdown(listener, app, &server, async {
+///     let _ = stop.await;
+/// })
+/// .await
+/// # }
+/// ```
+pub async fn serve_with_shutdown(
+    listener: tokio::net::TcpListener,
+    app: impl IntoApp,
+    server: &Server,
+    signal: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let closing = server.clone();
+    axum::serve(listener, app.into_app())
+        .with_graceful_shutdown(async move {
+            signal.await;
+            // Upgraded sockets are not the HTTP server's to wait for: close
+            // them, or the shutdown would wait on them forever.
+            closing.close_sockets();
+        })
+        .await
 }

@@ -2,6 +2,7 @@
 //! from them and the merges resolved against them. [`crate::registry`]
 //! builds it; dispatch, the IR, the manifest and the cache read it.
 
+use crate::channel::ChannelDef;
 use crate::function::{CachePolicy, FunctionDef, ParamDef};
 use crate::shape::Shape;
 
@@ -115,4 +116,17 @@ pub struct MergeSpec {
     pub mode: MergeMode,
     /// Key field (upsert only).
     pub key: Option<String>,
+}
+
+/// A channel after registration: its declaration and its shapes.
+#[derive(Debug, Clone)]
+pub struct RegisteredChannel {
+    /// The declaration.
+    pub def: ChannelDef,
+    /// Its params (the fields of its `Params` type), in declaration order.
+    pub params: Vec<ParamDef>,
+    /// What a client may send.
+    pub send: Shape,
+    /// What the server pushes.
+    pub message: Shape,
 }

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::canonical::js_number_to_string;
 use crate::function::{CachePolicy, Handler};
-use crate::graph::{Context, Function};
+use crate::graph::{Context, Function, RegisteredChannel};
 use crate::kdl::string_literal;
 use crate::registry::Registry;
 use crate::shape::{Shape, TypeDef};
@@ -29,6 +29,9 @@ impl Registry {
         for ctx in self.contexts() {
             write_context(&mut w, ctx);
         }
+        for channel in self.channels() {
+            write_channel(&mut w, channel);
+        }
         w.out
     }
 
@@ -43,6 +46,13 @@ impl Registry {
             if let Some(out) = &func.output {
                 out.refs(&mut stack);
             }
+        }
+        for channel in self.channels() {
+            for p in &channel.params {
+                p.shape.refs(&mut stack);
+            }
+            channel.send.refs(&mut stack);
+            channel.message.refs(&mut stack);
         }
         while let Some(name) = stack.pop() {
             if !seen.insert(name) {
@@ -225,6 +235,21 @@ fn write_context(w: &mut Writer, ctx: &Context) {
     for m in &ctx.members {
         w.line(&format!("member {}", string_literal(m)));
     }
+    w.close();
+}
+
+fn write_channel(w: &mut Writer, channel: &RegisteredChannel) {
+    w.open(&format!("channel {}", string_literal(&channel.def.name)));
+    for p in &channel.params {
+        let required = if p.required { "#true" } else { "#false" };
+        w.line(&format!(
+            "param {} required={required} {{ {} }}",
+            string_literal(&p.name),
+            &p.shape
+        ));
+    }
+    w.line(&format!("send {{ {} }}", channel.send));
+    w.line(&format!("message {{ {} }}", channel.message));
     w.close();
 }
 

@@ -9,11 +9,11 @@
 //! | role | modules |
 //! |---|---|
 //! | foundations | [`error`], [`identity`], [`clock`], [`csrf`], [`kdl`], [`canonical`], [`shape`], [`json`], [`mwt`] |
-//! | declaring a function | [`request`] (the handle, `Upload`, view responses), [`args`] (decoding arguments), [`function`] (the declaration) |
+//! | declaring | [`request`] (the handle, `Upload`, view responses), [`args`] (decoding arguments), [`function`] (a server function), [`channel`] (a channel) |
 //! | the graph | [`graph`] (resolved functions and contexts), [`builtin`], [`merge`] (resolution), [`registry`] (validation) |
 //! | what the graph yields | [`ir`], [`manifest`], [`invalidation`] (targets, header, auto-scoping) |
 //! | state across requests | [`cache`] (the origin cache) |
-//! | serving | [`server`]: the one entry ([`Server::exchange`]) and its HTTP binding ([`Server::serve_http`]) |
+//! | serving | [`server`]: the one entry ([`Server::exchange`]) and its HTTP binding ([`Server::serve_http`]); [`live`]: sockets, pushes, the bus |
 //!
 //! The wire protocol is `../shared/spec/PROTOCOL.md`; where it is silent,
 //! this implementation's decisions are in `docs/protocol.md`.
@@ -22,6 +22,7 @@ pub mod args;
 pub mod builtin;
 pub mod cache;
 pub mod canonical;
+pub mod channel;
 pub mod clock;
 pub mod csrf;
 pub mod error;
@@ -32,6 +33,7 @@ pub mod invalidation;
 pub mod ir;
 pub mod json;
 pub mod kdl;
+pub mod live;
 pub mod manifest;
 pub mod merge;
 pub mod mwt;
@@ -42,6 +44,7 @@ pub mod shape;
 
 pub use args::Args;
 pub use cache::{CacheStats, CacheStatus, OriginCache};
+pub use channel::{Channel, ChannelMarker};
 pub use error::{ErrorCode, FieldErrors, MizanError};
 pub use function::{
     AffectsTarget, Auth, CachePolicy, ContextMarker, FunctionDef, Handler, ServerFn, TargetRef,
@@ -62,6 +65,7 @@ pub use shape::{Describe, Field, Shape, TypeDef, TypeSet};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::args::extraction_bug;
+    pub use crate::channel::{ChannelRegistration, channel_definition};
     pub use crate::function::{BoxFuture, Handler, MergeDecl, ParamDef, Registration, Signature};
     pub use http::{HeaderMap, StatusCode};
     pub use inventory;

@@ -4,10 +4,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use crate::channel::{Channel, ChannelDef, channel_definition, registered_channels};
 use crate::function::{
     CachePolicy, FunctionDef, Handler, ServerFn, TargetRef, registered_functions,
 };
-use crate::graph::{Context, ContextParam, Function, ResolvedTarget};
+use crate::graph::{Context, ContextParam, Function, RegisteredChannel, ResolvedTarget};
 use crate::merge::resolve_merge;
 use crate::shape::{Shape, TypeSet};
 
@@ -44,6 +45,7 @@ impl std::error::Error for RegistryError {}
 #[derive(Debug, Default)]
 pub struct RegistryBuilder {
     defs: Vec<FunctionDef>,
+    channels: Vec<ChannelDef>,
     page_routes: BTreeMap<String, BTreeSet<String>>,
 }
 
@@ -62,10 +64,26 @@ impl RegistryBuilder {
         self
     }
 
-    /// Adds every function declared with `#[mizan::client]` in the program.
+    /// Adds one channel by its `#[mizan::channel]` marker.
+    #[must_use]
+    pub fn channel<C: Channel>(mut self) -> Self {
+        self.channels.push(channel_definition::<C>());
+        self
+    }
+
+    /// Adds a channel definition.
+    #[must_use]
+    pub fn channel_definition(mut self, def: ChannelDef) -> Self {
+        self.channels.push(def);
+        self
+    }
+
+    /// Adds every function declared with `#[mizan::client]` and every channel
+    /// declared with `#[mizan::channel]` in the program.
     #[must_use]
     pub fn auto_registered(mut self) -> Self {
         self.defs.extend(registered_functions());
+        self.channels.extend(registered_channels());
         self
     }
 
@@ -98,6 +116,7 @@ impl RegistryBuilder {
 pub struct Registry {
     functions: BTreeMap<String, Function>,
     contexts: BTreeMap<String, Context>,
+    channels: BTreeMap<String, RegisteredChannel>,
     types: TypeSet,
     page_routes: BTreeMap<String, BTreeSet<String>>,
 }
@@ -128,6 +147,14 @@ impl Registry {
     /// All contexts, sorted by name.
     pub fn contexts(&self) -> impl Iterator<Item = &Context> {
         self.contexts.values()
+    }
+    /// Looks up a channel.
+    pub fn channel(&self, name: &str) -> Option<&RegisteredChannel> {
+        self.channels.get(name)
+    }
+    /// All channels, sorted by name.
+    pub fn channels(&self) -> impl Iterator<Item = &RegisteredChannel> {
+        self.channels.values()
     }
     /// Named types.
     pub fn types(&self) -> &TypeSet {
@@ -217,6 +244,7 @@ fn build(builder: RegistryBuilder) -> Result<Registry, RegistryError> {
             },
         );
     }
+    let channels = register_channels(builder.channels, &mut types, &mut problems);
     problems.extend(types.conflicts().iter().cloned());
     check_view_routes(&functions, &mut problems);
 
@@ -295,6 +323,7 @@ fn build(builder: RegistryBuilder) -> Result<Registry, RegistryError> {
         Ok(Registry {
             functions,
             contexts,
+            channels,
             types,
             page_routes: builder.page_routes,
         })
@@ -398,6 +427,52 @@ fn derive_contexts(
         );
     }
     contexts
+}
+
+/// Describes every channel into the type set; a name registered twice, or
+/// params that are not a struct, are problems.
+fn register_channels(
+    mut defs: Vec<ChannelDef>,
+    types: &mut TypeSet,
+    problems: &mut Vec<String>,
+) -> BTreeMap<String, RegisteredChannel> {
+    defs.sort_by(|a, b| {
+        a.name
+            .cmp(&b.name)
+            .then_with(|| a.rust_path.cmp(&b.rust_path))
+    });
+    let mut channels: BTreeMap<String, RegisteredChannel> = BTreeMap::new();
+    for def in defs {
+        if def.name.is_empty() {
+            problems.push(format!("channel `{}` has an empty name", def.rust_path));
+            continue;
+        }
+        if let Some(existing) = channels.get(&def.name) {
+            problems.push(format!(
+                "channel name `{}` is registered twice: by `{}` and by `{}`",
+                def.name, existing.def.rust_path, def.rust_path
+            ));
+            continue;
+        }
+        let sig = (def.signature)(types);
+        let Some(params) = sig.params else {
+            problems.push(format!(
+                "channel `{}`: its `Params` type must be a struct with named fields (they are the channel's params)",
+                def.name
+            ));
+            continue;
+        };
+        channels.insert(
+            def.name.clone(),
+            RegisteredChannel {
+                params,
+                send: sig.send,
+                message: sig.message,
+                def,
+            },
+        );
+    }
+    channels
 }
 
 /// Two view-path functions may share a route only with different methods

@@ -5,6 +5,7 @@
 
 use proc_macro2::TokenStream;
 
+mod channel;
 mod client;
 mod context;
 mod derive;
@@ -18,6 +19,11 @@ pub fn client(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// `#[mizan::context("name")]` on a unit struct.
 pub fn context(attr: TokenStream, item: TokenStream) -> TokenStream {
     context::expand(attr, item).unwrap_or_else(syn::Error::into_compile_error)
+}
+
+/// `#[mizan::channel("name")]` on a unit struct that implements `Channel`.
+pub fn channel(attr: TokenStream, item: TokenStream) -> TokenStream {
+    channel::expand(attr, item).unwrap_or_else(syn::Error::into_compile_error)
 }
 
 /// `#[derive(Mizan)]` on a struct or fieldless enum.

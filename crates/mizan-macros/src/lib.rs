@@ -15,6 +15,13 @@ pub fn context(attr: TokenStream, item: TokenStream) -> TokenStream {
     mizan_macros_core::context(attr.into(), item.into()).into()
 }
 
+/// Declares a channel marker: `#[mizan::channel("chat")] pub struct Chat;`,
+/// then `impl mizan::Channel for Chat { ... }`.
+#[proc_macro_attribute]
+pub fn channel(attr: TokenStream, item: TokenStream) -> TokenStream {
+    mizan_macros_core::channel(attr.into(), item.into()).into()
+}
+
 /// Describes a struct or fieldless enum for the IR, honouring serde renames.
 #[proc_macro_derive(Mizan, attributes(mizan))]
 pub fn derive_mizan(input: TokenStream) -> TokenStream {

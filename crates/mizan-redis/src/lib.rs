@@ -1,6 +1,8 @@
-//! A Redis backend for the Mizan origin cache: one cache, and one set of
-//! generation counters, shared by every server instance, so that a purge made
-//! on one instance is seen by all of them on their next read.
+//! Redis for Mizan apps that run on several server instances: a backend for
+//! the origin cache (one cache, and one set of generation counters, shared by
+//! every instance, so that a purge made on one instance is seen by all of
+//! them on their next read), and [`RedisBus`], the live bus that carries
+//! pushes and channel messages between instances.
 //!
 //! ```no_run
 //! use mizan_core::cache::OriginCache;
@@ -52,8 +54,11 @@
 //!   with only its key commands enabled, and much of it (tokio, bytes,
 //!   futures) is already in a Mizan server's tree.
 
+mod bus;
 #[cfg(feature = "testing")]
 pub mod testing;
+
+pub use bus::{DEFAULT_CHANNEL, RedisBus};
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub use mizan_core::*;
-pub use mizan_macros::{Mizan, client, context};
+pub use mizan_macros::{Mizan, channel, client, context};
 
 #[cfg(feature = "axum")]
 pub use mizan_axum as axum;
@@ -11,7 +11,7 @@ pub use mizan_redis as redis;
 
 /// Everything a module of server functions usually needs.
 pub mod prelude {
-    pub use mizan_core::{Identity, MizanError, Request, Upload, ViewResponse};
+    pub use mizan_core::{Channel, Identity, MizanError, Request, Upload, ViewResponse};
     pub use mizan_macros::Mizan;
     pub use serde::{Deserialize, Serialize};
 }

@@ -88,6 +88,31 @@ pub struct UploadOutput {
     pub label: String,
 }
 
+/// A chat room: the `chat` channel's params.
+#[derive(Debug, Clone, Serialize, Deserialize, Mizan)]
+pub struct Room {
+    /// The room's name.
+    pub room: String,
+}
+
+/// What a client sends to the chat.
+#[derive(Debug, Serialize, Deserialize, Mizan)]
+pub struct ChatSend {
+    /// The text.
+    pub text: String,
+}
+
+/// What the chat pushes.
+#[derive(Debug, Serialize, Deserialize, Mizan)]
+pub struct ChatMessage {
+    /// The room.
+    pub room: String,
+    /// The text.
+    pub text: String,
+    /// The sender's name, or `anon`.
+    pub author: String,
+}
+
 // ---- state -------------------------------------------------------------
 
 /// In-memory state, seeded identically on every start. Clones share the
@@ -256,6 +281,40 @@ pub async fn upload_file(file: Upload, label: String) -> UploadOutput {
 pub async fn ws_echo(text: String) -> EchoOutput {
     EchoOutput {
         message: format!("echo: {text}"),
+    }
+}
+
+// ---- channels ----------------------------------------------------------
+
+/// The `chat` channel: rooms anyone may join, but `staff`.
+#[mizan::channel("chat")]
+pub struct Chat;
+
+impl Channel for Chat {
+    type Params = Room;
+    type Send = ChatSend;
+    type Message = ChatMessage;
+
+    async fn join(req: &Request, params: &Room) -> Result<(), MizanError> {
+        if params.room == "staff" && !req.require_identity()?.is_staff() {
+            return Err(MizanError::forbidden("the staff room is for staff"));
+        }
+        Ok(())
+    }
+
+    /// Everyone in the room gets the message, the sender included.
+    async fn send(
+        req: &Request,
+        params: &Room,
+        message: ChatSend,
+    ) -> Result<Option<ChatMessage>, MizanError> {
+        Ok(Some(ChatMessage {
+            room: params.room.clone(),
+            text: message.text,
+            author: req
+                .identity()
+                .map_or_else(|| "anon".to_owned(), |id| user_name(id.id())),
+        }))
     }
 }
 
@@ -446,7 +505,8 @@ impl Default for Settings {
 
 impl Settings {
     /// Secrets from `MIZAN_MWT_SECRET` / `MIZAN_CACHE_SECRET`, else the
-    /// defaults; the origin cache in Redis when `MIZAN_REDIS_URL` is set.
+    /// defaults; the origin cache and the live bus in Redis when
+    /// `MIZAN_REDIS_URL` is set.
     pub fn from_env() -> Self {
         let var =
             |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
@@ -502,12 +562,16 @@ pub fn server_with_store(
     settings: &Settings,
     store: Store,
 ) -> Result<Server, Box<dyn std::error::Error>> {
-    Ok(Server::builder()
+    let mut builder = Server::builder()
         .registry(registry()?)
         .state(store)
         .mwt(settings.mwt())
         .cache_secret(settings.cache_secret.as_bytes().to_vec())
         .cache(settings.origin_cache()?)
-        .session_resolver(|headers| std::future::ready(session_identity(headers)))
-        .build()?)
+        .session_resolver(|headers| std::future::ready(session_identity(headers)));
+    if let Some(url) = &settings.redis_url {
+        // Pushes and chat messages cross instances through the same Redis.
+        builder = builder.bus(mizan::redis::RedisBus::new(url)?);
+    }
+    Ok(builder.build()?)
 }

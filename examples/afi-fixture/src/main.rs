@@ -38,6 +38,24 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let server = server(&Settings::from_env())?;
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     println!("listening on {}", listener.local_addr()?);
-    mizan::axum::serve(listener, server).await?;
+    // Ctrl-C or SIGTERM: stop accepting, close the open sockets cleanly
+    // (1001), finish the requests in flight.
+    mizan::axum::serve_with_shutdown(listener, server.clone(), &server, stop_signal()).await?;
     Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn stop_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
 }

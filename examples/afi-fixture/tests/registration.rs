@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use mizan::builtin::mwt_obtain;
+use mizan::channel::registered_channels;
 use mizan::function::{FunctionDef, registered_functions};
 use mizan::{Registry, RegistryBuilder};
 
@@ -31,9 +32,11 @@ fn names(defs: &[FunctionDef]) -> Vec<&str> {
     defs.iter().map(|d| d.name.as_str()).collect()
 }
 
+/// These functions and every declared channel.
 fn with_all(defs: Vec<FunctionDef>) -> RegistryBuilder {
-    defs.into_iter()
-        .fold(Registry::builder(), RegistryBuilder::definition)
+    let builder =
+        registered_channels().fold(Registry::builder(), RegistryBuilder::channel_definition);
+    defs.into_iter().fold(builder, RegistryBuilder::definition)
 }
 
 /// The fixture's declarations, with `mwt_obtain` in two different places.

@@ -920,20 +920,35 @@ impl Lowerer {
     fn channel(&mut self, node: &Node<'_>) -> Option<Channel> {
         let name = self.name_arg(node, "the channel's name");
         self.props(node, &[]);
-        let children = self.children(node, &["param", "message"]);
+        let children = self.children(node, &["param", "send", "message"]);
         let params = self.params(children);
-        let messages = children
-            .iter()
-            .filter(|c| c.name == "message")
-            .filter_map(|m| {
-                self.no_entries(m);
-                self.single_shape(m, Position::Elsewhere)
-            })
-            .collect();
+        let mut shape_of =
+            |what: &str| {
+                let found: Vec<&Node<'_>> = children.iter().filter(|c| c.name == what).collect();
+                match found.as_slice() {
+                    [one] => {
+                        self.no_entries(one);
+                        self.single_shape(one, Position::Elsewhere)
+                    }
+                    [] => {
+                        self.error(node.error(format!("channel has no `{what}` shape")).with_help(
+                        "a channel declares `send { <shape> }` and `message { <shape> }`",
+                    ));
+                        None
+                    }
+                    [_, second, ..] => {
+                        self.error(second.error(format!("`{what}` appears twice")));
+                        None
+                    }
+                }
+            };
+        let send = shape_of("send");
+        let message = shape_of("message");
         Some(Channel {
             name: name?,
             params,
-            messages,
+            send: send?,
+            message: message?,
             span: node.span,
         })
     }

@@ -21,7 +21,7 @@ pub struct Ir {
     pub functions: Vec<Function>,
     /// Contexts: functions fetched together.
     pub contexts: Vec<Context>,
-    /// Server-push streams (reserved in version 1).
+    /// Channels: typed message streams clients join.
     pub channels: Vec<Channel>,
 }
 
@@ -38,6 +38,14 @@ impl Ir {
             .binary_search_by(|f| f.name.as_str().cmp(name))
             .ok()
             .map(|i| &self.functions[i])
+    }
+
+    /// The channel named `name`.
+    pub fn channel(&self, name: &str) -> Option<&Channel> {
+        self.channels
+            .binary_search_by(|c| c.name.as_str().cmp(name))
+            .ok()
+            .map(|i| &self.channels[i])
     }
 
     /// The context named `name`.
@@ -291,15 +299,18 @@ pub struct ContextParam {
     pub shape: Shape,
 }
 
-/// A server-push stream.
+/// A channel (../shared/spec/PROTOCOL.md §6.1): a typed message stream
+/// with params, which clients join.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Channel {
     /// The channel's name.
     pub name: String,
-    /// Its parameters.
+    /// Its parameters (naming one instance).
     pub params: Vec<ContextParam>,
-    /// The shapes of its messages.
-    pub messages: Vec<Shape>,
+    /// What a client may send.
+    pub send: Shape,
+    /// What the server pushes.
+    pub message: Shape,
     /// Where it is declared.
     pub span: Span,
 }

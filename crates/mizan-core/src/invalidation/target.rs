@@ -77,6 +77,28 @@ impl Target {
         Value::Object(obj)
     }
 
+    /// Reads the JSON form back (`None` when it is not a target).
+    pub fn from_json(value: &Value) -> Option<Self> {
+        match value {
+            Value::String(context) => Some(Self::broad(context.clone())),
+            Value::Object(obj) => Some(Self {
+                context: obj.get("context")?.as_str()?.to_owned(),
+                function: match obj.get("function") {
+                    None => None,
+                    Some(f) => Some(f.as_str()?.to_owned()),
+                },
+                params: match obj.get("params") {
+                    None => BTreeMap::new(),
+                    Some(Value::Object(p)) => {
+                        p.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+                    }
+                    Some(_) => return None,
+                },
+            }),
+            _ => None,
+        }
+    }
+
     /// The params as canonical strings (for matching and the header).
     pub fn canonical_params(&self) -> BTreeMap<String, String> {
         self.params

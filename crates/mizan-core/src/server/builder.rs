@@ -8,12 +8,13 @@ use http::HeaderMap;
 
 use super::config::{
     BearerVerifier, ConfigError, CsrfConfig, DEFAULT_BODY_LIMIT, DEFAULT_MOUNT,
-    InvalidationListener, SessionResolver,
+    InvalidationListener, SessionResolver, SocketConfig,
 };
-use super::handle::{CacheSetup, Inner, Server};
+use super::handle::{CacheSetup, Inner, Server, ServerRef};
 use crate::cache::OriginCache;
 use crate::error::MizanError;
 use crate::identity::Identity;
+use crate::live::{Bus, Limits, Live, LocalBus};
 use crate::mwt::{MwtConfig, ensure_distinct_secrets};
 use crate::registry::Registry;
 use crate::request::AppState;
@@ -50,6 +51,9 @@ pub struct ServerBuilder {
     debug: bool,
     body_limit: Option<usize>,
     mount: Option<String>,
+    bus: Option<Arc<dyn Bus>>,
+    live_limits: Option<Limits>,
+    socket: Option<SocketConfig>,
 }
 
 impl ServerBuilder {
@@ -132,6 +136,27 @@ impl ServerBuilder {
         self.body_limit = Some(limit);
         self
     }
+    /// The bus that carries pushes and channel messages between server
+    /// instances (default: this process only). With several instances, give
+    /// each the same shared bus (`mizan_redis::RedisBus`).
+    #[must_use]
+    pub fn bus(mut self, bus: impl Bus) -> Self {
+        self.bus = Some(Arc::new(bus));
+        self
+    }
+    /// What one live connection may hold (subscriptions, channels, queued
+    /// pushes).
+    #[must_use]
+    pub fn live_limits(mut self, limits: Limits) -> Self {
+        self.live_limits = Some(limits);
+        self
+    }
+    /// How sockets are served: frame size, heartbeats, timeouts.
+    #[must_use]
+    pub fn socket(mut self, config: SocketConfig) -> Self {
+        self.socket = Some(config);
+        self
+    }
     /// Where the API is mounted (default `/api/mizan`), for the manifest.
     #[must_use]
     pub fn mount(mut self, mount: impl Into<String>) -> Self {
@@ -157,20 +182,29 @@ impl ServerBuilder {
         if let Some(mwt) = &self.mwt {
             services.insert(mwt.clone());
         }
+        let live = Live::new(
+            self.bus.unwrap_or_else(|| Arc::new(LocalBus::new())),
+            self.live_limits.unwrap_or_default(),
+        );
         Ok(Server {
-            inner: Arc::new(Inner {
-                registry,
-                state: Arc::new(self.state),
-                services: Arc::new(services),
-                mwt: self.mwt,
-                bearer: self.bearer,
-                resolver: self.resolver,
-                csrf: self.csrf,
-                listeners: self.listeners,
-                cache,
-                debug: self.debug,
-                body_limit: self.body_limit.unwrap_or(DEFAULT_BODY_LIMIT),
-                mount: self.mount.unwrap_or_else(|| DEFAULT_MOUNT.into()),
+            inner: Arc::new_cyclic(|me| {
+                services.insert(ServerRef(me.clone()));
+                Inner {
+                    live,
+                    socket: self.socket.unwrap_or_default(),
+                    registry,
+                    state: Arc::new(self.state),
+                    services: Arc::new(services),
+                    mwt: self.mwt,
+                    bearer: self.bearer,
+                    resolver: self.resolver,
+                    csrf: self.csrf,
+                    listeners: self.listeners,
+                    cache,
+                    debug: self.debug,
+                    body_limit: self.body_limit.unwrap_or(DEFAULT_BODY_LIMIT),
+                    mount: self.mount.unwrap_or_else(|| DEFAULT_MOUNT.into()),
+                }
             }),
         })
     }

@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use http::HeaderMap;
 
@@ -92,5 +93,50 @@ impl std::error::Error for ConfigError {
 impl From<RegistryError> for ConfigError {
     fn from(err: RegistryError) -> Self {
         Self::Registry(err)
+    }
+}
+
+/// How sockets are served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SocketConfig {
+    /// Text frames longer than this are answered `PAYLOAD_TOO_LARGE` (the
+    /// socket stays open). Adapters should let their library read frames up
+    /// to [`SocketConfig::read_limit`].
+    pub max_frame_bytes: usize,
+    /// Frames of one connection handled at once; more wait (the socket is
+    /// not read meanwhile).
+    pub max_in_flight: usize,
+    /// How often an idle socket is pinged.
+    pub ping_interval: Duration,
+    /// A socket that sent nothing (not even a pong) for this long is closed.
+    pub idle_timeout: Duration,
+    /// A frame the client does not take within this long closes the socket.
+    pub write_timeout: Duration,
+    /// The size of each socket's read and write buffers in the adapter's
+    /// WebSocket library: what an idle socket costs (libraries default to
+    /// 128 KiB each; larger frames still pass, in more reads).
+    pub buffer_bytes: usize,
+}
+
+impl Default for SocketConfig {
+    fn default() -> Self {
+        Self {
+            max_frame_bytes: 1024 * 1024,
+            max_in_flight: 16,
+            ping_interval: Duration::from_secs(25),
+            idle_timeout: Duration::from_secs(60),
+            write_timeout: Duration::from_secs(10),
+            buffer_bytes: 8 * 1024,
+        }
+    }
+}
+
+impl SocketConfig {
+    /// The largest frame an adapter's library should read at all: frames
+    /// between [`max_frame_bytes`](Self::max_frame_bytes) and this are
+    /// answered with an error; larger ones end the connection (they cannot
+    /// be skipped without reading them).
+    pub fn read_limit(&self) -> usize {
+        self.max_frame_bytes.saturating_mul(4)
     }
 }

@@ -9,15 +9,15 @@ use futures_util::FutureExt as _;
 use futures_util::future::join_all;
 use serde_json::{Map, Value};
 
-use super::envelope::CallEnvelope;
+use super::envelope::{CallEnvelope, RefreshKey};
 use super::handle::Server;
 use super::outcome::{CallOutcome, ContextFetch, ViewOutcome};
 use crate::args::{Args, coerce_query};
 use crate::error::{FieldErrors, MizanError};
 use crate::function::{BoxFuture, Handler};
 use crate::graph::{Context, Function};
-use crate::invalidation::Target;
 use crate::invalidation::scope::{is_scoping_argument, merge_params, targets_of};
+use crate::invalidation::{HeaderTarget, Target, scope_matches};
 use crate::json::JsonText;
 use crate::request::{Request, Transport};
 
@@ -92,10 +92,13 @@ impl Server {
     }
 
     /// Calls one function for `req`'s caller.
+    /// `origin` is the live connection the call came on, if any: its own
+    /// change is not pushed back to it.
     pub(super) async fn call(
         &self,
         req: Request,
         call: CallEnvelope,
+        origin: Option<u64>,
     ) -> Result<CallOutcome, MizanError> {
         let name = call.function.as_str();
         let func = self.callable(name, req.transport())?;
@@ -111,6 +114,8 @@ impl Server {
             call.args
                 .values_where(|arg| is_scoping_argument(registry, func, arg))
         });
+        // The caller, kept for the refreshed fetches (only when asked for).
+        let refresh_as = (!call.refresh.is_empty()).then(|| req.clone());
         let args = Args::new(call.args).with_uploads(call.uploads);
         let result = run_catching_panics(name, handler(req, args)).await?;
         let sent = sent.unwrap_or_default();
@@ -136,11 +141,56 @@ impl Server {
             None => Vec::new(),
         };
         self.notify(name, &invalidate);
+        if !invalidate.is_empty() || !merge.is_empty() {
+            Box::pin(self.publish_change(name, origin, &invalidate, &merge)).await;
+        }
+        let refreshed = match refresh_as {
+            Some(req) => Box::pin(self.refresh(req, &call.refresh, &invalidate)).await,
+            None => Vec::new(),
+        };
         Ok(CallOutcome {
             result,
             invalidate,
             merge,
+            refreshed,
         })
+    }
+
+    /// Single-flight refresh (../shared/spec/PROTOCOL.md §3.5): each listed
+    /// instance that one of the call's targets hits, fetched exactly as
+    /// `GET /ctx/` would for the same caller (after the purge), all at once.
+    async fn refresh(
+        &self,
+        req: Request,
+        listed: &[RefreshKey],
+        targets: &[Target],
+    ) -> Vec<(String, Result<JsonText, MizanError>)> {
+        let scopes: Vec<(&str, BTreeMap<String, String>)> = targets
+            .iter()
+            .map(|t| (t.context.as_str(), t.canonical_params()))
+            .collect();
+        let hit = |instance: &HeaderTarget| {
+            scopes.iter().any(|(context, scope)| {
+                *context == instance.context && scope_matches(scope, &instance.params)
+            })
+        };
+        let debug = self.inner.debug;
+        let fetches = listed
+            .iter()
+            .filter(|entry| hit(&entry.instance))
+            .map(|entry| {
+                let req = req.clone();
+                async move {
+                    let params = ContextParams::Query(entry.instance.params.clone());
+                    let bundle = self
+                        .fetch_context(req, &entry.instance.context, params)
+                        .await
+                        .map(|fetched| fetched.bundle)
+                        .map_err(|err| err.redacted(debug));
+                    (entry.key.clone(), bundle)
+                }
+            });
+        join_all(fetches).await
     }
 
     /// Runs the view-path function `name` (its own route) with the route's
@@ -171,6 +221,7 @@ impl Server {
         let invalidate = targets_of(&self.inner.registry, func, &sent);
         self.purge_after_mutation(name, &invalidate).await;
         self.notify(name, &invalidate);
+        self.publish_change(name, None, &invalidate, &[]).await;
         Ok(ViewOutcome {
             response,
             invalidate,
@@ -299,7 +350,10 @@ async fn run_member(
 
 /// Typed parameter values of a context request, restricted to the
 /// context's parameters; missing required ones are a `VALIDATION_ERROR`.
-fn context_values(ctx: &Context, params: ContextParams) -> Result<Map<String, Value>, MizanError> {
+pub(super) fn context_values(
+    ctx: &Context,
+    params: ContextParams,
+) -> Result<Map<String, Value>, MizanError> {
     let values = match params {
         ContextParams::Query(query) => coerce_query(
             &query,

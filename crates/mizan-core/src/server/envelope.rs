@@ -10,14 +10,18 @@ use serde::Deserialize;
 use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::error::Category;
 
+use serde_json::Value;
+
 use crate::args::{CallArgs, RawArgs};
 use crate::error::MizanError;
+use crate::invalidation::{HeaderTarget, parse_entry};
 use crate::request::Upload;
 
 /// The name of the multipart part that carries `{"fn", "args"}`.
 pub const ENVELOPE_PART: &str = "__mizan";
 
-/// One call, decoded: which function, with which arguments and files.
+/// One call, decoded: which function, with which arguments and files, and
+/// which instances to send back refreshed with the result.
 #[derive(Debug, Clone, Default)]
 pub struct CallEnvelope {
     /// The function's wire name.
@@ -26,6 +30,54 @@ pub struct CallEnvelope {
     pub args: CallArgs,
     /// Files, by argument name.
     pub uploads: BTreeMap<String, Upload>,
+    /// Single-flight refresh (../shared/spec/PROTOCOL.md §3.5): the
+    /// instances the caller shows, as instance keys, read and checked.
+    pub refresh: Vec<RefreshKey>,
+}
+
+/// One entry of a call's `refresh` list: an instance key as sent and what it
+/// names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshKey {
+    /// The key as sent (the `refreshed` object is keyed by it).
+    pub key: String,
+    /// The instance it names: context and canonical params.
+    pub instance: HeaderTarget,
+}
+
+/// Instance keys read from a `refresh` list; the rest are ignored
+/// (../shared/spec/PROTOCOL.md §3.5).
+pub const REFRESH_LIMIT: usize = 16;
+
+/// Reads a call's `refresh` list: up to [`REFRESH_LIMIT`] instance keys in
+/// the header's entry form. Anything else is a `BAD_REQUEST`.
+pub(crate) fn refresh_keys(value: Option<Value>) -> Result<Vec<RefreshKey>, MizanError> {
+    let list = match value {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Array(list)) => list,
+        Some(_) => {
+            return Err(MizanError::bad_request(
+                "`refresh` must be a list of instance keys such as \"board;board_id=1\"",
+            ));
+        }
+    };
+    list.into_iter()
+        .take(REFRESH_LIMIT)
+        .map(|item| {
+            let Value::String(key) = item else {
+                return Err(MizanError::bad_request(
+                    "`refresh` must be a list of instance keys (strings)",
+                ));
+            };
+            let instance = parse_entry(&key).map_err(|err| {
+                MizanError::bad_request(format!(
+                    "`refresh` has a malformed instance key `{key}`: {err}"
+                ))
+                .with_source(err)
+            })?;
+            Ok(RefreshKey { key, instance })
+        })
+        .collect()
 }
 
 impl CallEnvelope {
@@ -35,6 +87,7 @@ impl CallEnvelope {
             function: function.into(),
             args: args.into(),
             uploads: BTreeMap::new(),
+            refresh: Vec::new(),
         }
     }
 
@@ -98,6 +151,7 @@ impl CallEnvelope {
             function,
             args,
             uploads: BTreeMap::new(),
+            refresh: refresh_keys(envelope.refresh)?,
         })
     }
 }
@@ -109,6 +163,8 @@ struct Wire {
     name: FnField,
     #[serde(default)]
     args: Option<RawArgs>,
+    #[serde(default)]
+    refresh: Option<Value>,
 }
 
 /// `fn` as sent: a name, absent (or `null`), or some other JSON value.

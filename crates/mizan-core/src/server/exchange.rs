@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use bytes::Bytes;
 use http::{HeaderMap, Method};
+use serde_json::{Map, Value};
 
 use super::dispatch::ContextParams;
 use super::envelope::CallEnvelope;
@@ -23,6 +24,8 @@ pub struct Exchange {
     transport: Transport,
     credentials: Credentials,
     operation: Operation,
+    /// The live connection it came on (socket, IPC), if any.
+    connection: Option<u64>,
     host_session: Option<HostSession>,
 }
 
@@ -78,6 +81,45 @@ pub enum Operation {
     /// Run a view-path function at its route (boxed: views are rare, and
     /// every request's value would otherwise be as large).
     View(Box<ViewInput>),
+    /// Be told when an instance goes stale (a live connection only):
+    /// authorized like a fetch of it.
+    Subscribe {
+        /// The context.
+        context: String,
+        /// The instance's parameters.
+        params: Map<String, Value>,
+    },
+    /// Stop being told.
+    Unsubscribe {
+        /// The context.
+        context: String,
+        /// The instance's parameters.
+        params: Map<String, Value>,
+    },
+    /// Join a channel instance (its own check decides).
+    Join {
+        /// The channel.
+        channel: String,
+        /// The instance's parameters.
+        params: Map<String, Value>,
+    },
+    /// Send to a joined channel instance (its handler decides what is
+    /// published).
+    Send {
+        /// The channel.
+        channel: String,
+        /// The instance's parameters.
+        params: Map<String, Value>,
+        /// The message.
+        message: Value,
+    },
+    /// Leave a channel instance.
+    Leave {
+        /// The channel.
+        channel: String,
+        /// The instance's parameters.
+        params: Map<String, Value>,
+    },
 }
 
 /// A call as the transport received it.
@@ -112,6 +154,7 @@ impl Exchange {
             transport: Transport::Http,
             credentials: Credentials::Headers(headers),
             operation,
+            connection: None,
             host_session: None,
         }
     }
@@ -124,6 +167,7 @@ impl Exchange {
             transport: Transport::WebSocket,
             credentials: Credentials::Headers(handshake),
             operation,
+            connection: None,
             host_session: None,
         }
     }
@@ -134,6 +178,7 @@ impl Exchange {
             transport: Transport::Ipc,
             credentials: Credentials::Host(identity),
             operation,
+            connection: None,
             host_session: None,
         }
     }
@@ -143,6 +188,15 @@ impl Exchange {
     #[must_use]
     pub fn with_host_session(mut self, session: HostSession) -> Self {
         self.host_session = Some(session);
+        self
+    }
+
+    /// Sets the live connection (of [`Server::connect`]) it came on: its
+    /// subscriptions and joins are that connection's, and a mutation it
+    /// makes is not pushed back to it.
+    #[must_use]
+    pub fn on_connection(mut self, connection: u64) -> Self {
+        self.connection = Some(connection);
         self
     }
 
@@ -159,7 +213,7 @@ impl Exchange {
             && match &self.operation {
                 Operation::Call(_) => true,
                 Operation::View(view) => !view.method.is_safe(),
-                Operation::Session | Operation::Fetch { .. } => false,
+                _ => false,
             }
     }
 }
@@ -206,6 +260,7 @@ impl Server {
             transport,
             credentials,
             operation,
+            connection,
             host_session,
         } = exchange;
         let host = host_session.as_ref();
@@ -234,7 +289,7 @@ impl Server {
                     }
                 };
                 let req = self.request_handle(identity, headers, transport);
-                Ok(Outcome::Called(self.call(req, call).await?))
+                Ok(Outcome::Called(self.call(req, call, connection).await?))
             }
             Operation::Fetch { context, params } => {
                 let req = self.request_handle(identity, headers, transport);
@@ -255,6 +310,16 @@ impl Server {
                 Ok(Outcome::Viewed(Box::new(
                     Box::pin(self.view(req, &view.function, params)).await?,
                 )))
+            }
+            live => {
+                let connection = connection.ok_or_else(|| {
+                    MizanError::bad_request(
+                        "subscribe, join, send and leave need a live connection: use the WebSocket endpoint (/ws/)",
+                    )
+                })?;
+                let req = self.request_handle(identity, headers, transport);
+                Box::pin(self.live_operation(req, connection, live)).await?;
+                Ok(Outcome::Acknowledged)
             }
         }
     }

@@ -2,14 +2,16 @@
 //! every transport.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use http::HeaderMap;
 
+use super::config::SocketConfig;
 use super::config::{BearerVerifier, CsrfConfig, InvalidationListener, SessionResolver};
 use crate::cache::{BackendError, OriginCache};
 use crate::identity::Identity;
 use crate::invalidation::Target;
+use crate::live::Live;
 use crate::mwt::MwtConfig;
 use crate::registry::Registry;
 use crate::request::{AppState, Request, Transport};
@@ -23,6 +25,8 @@ pub struct Server {
 }
 
 pub(super) struct Inner {
+    pub(super) live: Live,
+    pub(super) socket: SocketConfig,
     pub(super) registry: Registry,
     pub(super) state: Arc<AppState>,
     pub(super) services: Arc<AppState>,
@@ -35,6 +39,16 @@ pub(super) struct Inner {
     pub(super) debug: bool,
     pub(super) body_limit: usize,
     pub(super) mount: String,
+}
+
+/// The server a request was made by, kept in the request's services so that
+/// functions can publish; weak, so that a server does not keep itself alive.
+pub(super) struct ServerRef(pub(super) Weak<Inner>);
+
+impl ServerRef {
+    pub(super) fn upgrade(&self) -> Option<Server> {
+        self.0.upgrade().map(|inner| Server { inner })
+    }
 }
 
 /// The origin cache with the secret its keys are derived from.

@@ -12,6 +12,7 @@ use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
 use http_body::Body;
 use http_body_util::BodyExt as _;
 
+use super::config::SocketConfig;
 use super::dispatch::ContextParams;
 use super::exchange::{CallInput, Exchange, HostSession, Operation, ViewInput};
 use super::handle::Server;
@@ -42,6 +43,9 @@ pub enum HttpEndpoint {
         /// The matched parameters.
         path_params: BTreeMap<String, String>,
     },
+    /// `/ws/` without a WebSocket upgrade (an upgrade is accepted by
+    /// [`Server::accept_socket`] and served by [`Server::serve_socket`]).
+    Socket,
     /// Any other path under the mount point.
     Unknown,
 }
@@ -99,7 +103,9 @@ impl Server {
     fn allows(&self, endpoint: &HttpEndpoint, method: &Method) -> bool {
         match endpoint {
             HttpEndpoint::Call => method == Method::POST,
-            HttpEndpoint::Session | HttpEndpoint::Context(_) => is_get(method),
+            HttpEndpoint::Session | HttpEndpoint::Context(_) | HttpEndpoint::Socket => {
+                is_get(method)
+            }
             HttpEndpoint::View { route, .. } => self.view_at(route, method).is_some(),
             HttpEndpoint::Unknown => true,
         }
@@ -109,7 +115,9 @@ impl Server {
     fn allowed_methods(&self, endpoint: &HttpEndpoint) -> Vec<String> {
         let mut methods: Vec<String> = match endpoint {
             HttpEndpoint::Call => vec!["POST".into()],
-            HttpEndpoint::Session | HttpEndpoint::Context(_) => vec!["GET".into()],
+            HttpEndpoint::Session | HttpEndpoint::Context(_) | HttpEndpoint::Socket => {
+                vec!["GET".into()]
+            }
             HttpEndpoint::View { route, .. } => self
                 .inner
                 .registry
@@ -165,9 +173,14 @@ impl Server {
                     body,
                 }))
             }
+            HttpEndpoint::Socket => {
+                return Err(MizanError::bad_request(
+                    "This endpoint speaks WebSocket: send a GET with `Upgrade: websocket`",
+                ));
+            }
             HttpEndpoint::Unknown => {
                 return Err(MizanError::not_found(format!(
-                    "No Mizan endpoint at {}; the endpoints are session/, call/ and ctx/<name>/ (with the trailing slash)",
+                    "No Mizan endpoint at {}; the endpoints are session/, call/, ctx/<name>/ and ws/ (with the trailing slash)",
                     parts.uri.path()
                 )));
             }
@@ -177,6 +190,17 @@ impl Server {
             Some(session) => exchange.with_host_session(session),
             None => exchange,
         })
+    }
+
+    /// The error envelope as an HTTP response (what an adapter answers when
+    /// a check of the core's, such as [`Server::accept_socket`], fails).
+    pub fn http_error(&self, error: MizanError) -> Response<Bytes> {
+        self.http_response(Outcome::Failed(error))
+    }
+
+    /// How sockets are served (frame limits, heartbeats).
+    pub fn socket_config(&self) -> SocketConfig {
+        self.inner.socket
     }
 
     /// The view-path function at `route` that serves `method`.
@@ -242,6 +266,7 @@ impl Server {
                 }
                 resp
             }
+            Outcome::Acknowledged => json(StatusCode::OK, Bytes::from_static(b"{\"ok\":true}")),
             Outcome::Failed(err) => {
                 let (status, body) = error_body(err, self.inner.debug);
                 json(

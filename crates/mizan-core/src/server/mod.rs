@@ -10,6 +10,9 @@
 //! - [`envelope`]: the call envelope, JSON or multipart (§1.2);
 //! - `dispatch`: calls, context fetches and views for a resolved caller;
 //! - `session`: the `/session/` CSRF grant (§1.1);
+//! - `live`: subscriptions, channels and publishing for live connections;
+//! - [`frame`], [`socket`]: the WebSocket's frames, and one socket driven
+//!   end to end (§6);
 //! - [`outcome`]: the answers and their payloads;
 //! - [`http`]: the HTTP binding (methods, body limit, headers, statuses).
 
@@ -19,19 +22,23 @@ pub mod config;
 mod dispatch;
 pub mod envelope;
 pub mod exchange;
+pub mod frame;
 mod handle;
 pub mod http;
+mod live;
 pub mod outcome;
 mod session;
+pub mod socket;
 
 pub use builder::ServerBuilder;
 pub use config::{
     BearerVerifier, ConfigError, CsrfConfig, DEFAULT_BODY_LIMIT, DEFAULT_MOUNT,
-    InvalidationListener, SessionResolver,
+    InvalidationListener, SessionResolver, SocketConfig,
 };
 pub use dispatch::ContextParams;
-pub use envelope::CallEnvelope;
+pub use envelope::{CallEnvelope, REFRESH_LIMIT, RefreshKey};
 pub use exchange::{CallInput, Credentials, Exchange, HostSession, Operation, ViewInput};
 pub use handle::Server;
 pub use http::HttpEndpoint;
 pub use outcome::{CallOutcome, ContextFetch, Outcome, SessionGrant, ViewOutcome};
+pub use socket::{WsClose, WsFrame};

@@ -24,6 +24,8 @@ pub enum Outcome {
     /// A view-path function's raw response (boxed: views are rare, and every
     /// outcome would otherwise be as large).
     Viewed(Box<ViewOutcome>),
+    /// A subscribe, unsubscribe, join, send or leave was done.
+    Acknowledged,
     /// Any failure, rendered through the error envelope.
     Failed(MizanError),
 }
@@ -43,10 +45,15 @@ pub struct CallOutcome {
     pub invalidate: Vec<Target>,
     /// Merge entries.
     pub merge: Vec<Value>,
+    /// Single-flight refresh: each listed instance a target hit, by its key
+    /// as sent, with its bundle or the error fetching it failed with
+    /// (already as a client may see it: internal errors redacted).
+    pub refreshed: Vec<(String, Result<JsonText, MizanError>)>,
 }
 
 impl CallOutcome {
-    /// The payload `{"invalidate": [...], "merge"?: [...], "result": ...}`
+    /// The payload `{"invalidate": [...], "merge"?: [...], "refreshed"?:
+    /// {...}, "result": ...}`
     /// as canonical JSON text, written without building a tree around the
     /// result.
     pub fn to_text(&self) -> String {
@@ -62,6 +69,27 @@ impl CallOutcome {
         if !self.merge.is_empty() {
             out.push_str(",\"merge\":");
             write_canonical_json(&Value::Array(self.merge.clone()), &mut out);
+        }
+        if !self.refreshed.is_empty() {
+            out.push_str(",\"refreshed\":{");
+            let mut entries: Vec<_> = self.refreshed.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            for (i, (key, bundle)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_json_string(key, &mut out);
+                out.push(':');
+                match bundle {
+                    Ok(bundle) => out.push_str(bundle.as_str()),
+                    Err(error) => {
+                        out.push_str("{\"error\":");
+                        write_canonical_json(&error.to_inner_json(), &mut out);
+                        out.push('}');
+                    }
+                }
+            }
+            out.push('}');
         }
         out.push_str(",\"result\":");
         out.push_str(self.result.as_str());

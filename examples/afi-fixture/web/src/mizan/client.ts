@@ -3,6 +3,18 @@
 
 import { getClient } from '@mizan/base';
 
+/** The server's `ChatMessage` type. */
+export interface ChatMessage {
+  room: string;
+  text: string;
+  author: string;
+}
+
+/** The server's `ChatSend` type. */
+export interface ChatSend {
+  text: string;
+}
+
 /**
  * Returned by `buggy_fn`, `bump_search`, `can_edit_items`, `echo` and 6 more.
  */
