@@ -17,7 +17,7 @@ invalidation, merge, the origin cache, errors) is the core's, reached
 through the native module ``mizan._mizan``.
 """
 
-from ._declare import Context, MizanError, Request, client, context, declared
+from ._declare import Channel, Context, MizanError, Request, client, context, declared
 from ._mizan import (
     ConfigError,
     HostSession,
@@ -36,6 +36,7 @@ from ._view import ViewResponse
 
 __all__ = [
     "App",
+    "Channel",
     "ConfigError",
     "Context",
     "Csrf",

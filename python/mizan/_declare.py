@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import typing
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union, overload
 
@@ -149,6 +150,61 @@ class Request:
     def path_param(self, name: str) -> str | None:
         """A path parameter of a view route, as sent."""
         return self._info.path_param(name)
+
+
+class Channel:
+    """A channel (PROTOCOL.md §6.1): a declared stream of typed messages
+    with params (a chat room, a progress feed). Subclass it with its name
+    and its three models, and override ``join`` (who may join; default:
+    anyone) and ``send`` (what a client's message publishes; default:
+    clients may not send)::
+
+        class Chat(Channel, name="chat"):
+            Params = Room
+            Send = ChatSend
+            Message = ChatMessage
+
+            def join(self, req: Request, params: Room) -> None: ...
+            def send(self, req: Request, params: Room, message: ChatSend) -> ChatMessage | None: ...
+
+    Either method may be ``async``. Joining and sending happen over the
+    WebSocket; the channel is in the IR and the generated clients.
+    """
+
+    name: typing.ClassVar[str]
+    Params: typing.ClassVar[type[Any]]
+    Send: typing.ClassVar[type[Any]]
+    Message: typing.ClassVar[type[Any]]
+
+    def __init_subclass__(cls, *, name: str | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if name is None:
+            raise TypeError(f"channel `{cls.__qualname__}` needs a name: `class {cls.__name__}(Channel, name=...)`")
+        cls.name = name
+        for attribute in ("Params", "Send", "Message"):
+            if not isinstance(getattr(cls, attribute, None), type):
+                raise TypeError(f"channel `{name}` ({cls.__qualname__}) needs `{attribute}`, a model class")
+        with _DECLARED_LOCK:
+            _CHANNELS.append(cls)
+
+    def join(self, req: Request, params: Any) -> Any:
+        """Whether ``req``'s caller may join this instance: raise
+        :class:`MizanError` to refuse. Default: anyone."""
+        return None
+
+    def send(self, req: Request, params: Any, message: Any) -> Any:
+        """A client sent ``message``: what to publish to the instance
+        (``None``: nothing). Default: clients may not send."""
+        raise MizanError.forbidden(f"clients may not send to channel `{self.name}`")
+
+
+_CHANNELS: list[type[Channel]] = []
+
+
+def declared_channels() -> list[type[Channel]]:
+    """Every channel declared so far, in order."""
+    with _DECLARED_LOCK:
+        return list(_CHANNELS)
 
 
 AuthOption = Union[Literal[True, "staff", "superuser"], Callable[[Identity], bool]]

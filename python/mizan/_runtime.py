@@ -30,7 +30,7 @@ from typing import Any, Protocol
 import pydantic
 
 from . import _types
-from ._declare import Context, Declaration, MizanError, Request, declared
+from ._declare import Channel, Context, Declaration, MizanError, Request, declared, declared_channels
 from ._mizan import (
     DEFAULT_BODY_LIMIT,
     Call,
@@ -219,6 +219,44 @@ def _describe_function(decl: Declaration) -> tuple[dict[str, Any], Function]:
     return spec, runtime
 
 
+@dataclasses.dataclass
+class ChannelRuntime:
+    """A registered channel as the runtime calls it."""
+
+    channel: Channel
+    params: Callable[[Any], Any]
+    message: Callable[[Any], Any]
+    dump: Callable[[Any], Any]
+
+
+def _describe_channel(cls: type[Channel]) -> tuple[dict[str, Any], ChannelRuntime]:
+    where = f"channel `{cls.name}` ({cls.__module__}.{cls.__qualname__})"
+    table = _types.TypeTable()
+    shapes = {}
+    for part in ("Params", "Send", "Message"):
+        try:
+            shapes[part] = _types.describe(getattr(cls, part), table)
+        except _types.DescribeError as err:
+            raise TypeError(f"{where}: `{part}`: {err}") from None
+    spec = {
+        "name": cls.name,
+        "origin": f"{cls.__module__}.{cls.__qualname__}",
+        "params": shapes["Params"],
+        "send": shapes["Send"],
+        "message": shapes["Message"],
+        "types": table.types,
+    }
+    message_or_none: Any = typing.Optional[cls.Message]  # noqa: UP007 - a runtime type
+    dump = pydantic.TypeAdapter(message_or_none).dump_python
+    runtime = ChannelRuntime(
+        channel=cls(),
+        params=pydantic.TypeAdapter(cls.Params).validate_python,
+        message=pydantic.TypeAdapter(cls.Send).validate_python,
+        dump=functools.partial(dump, mode="json", by_alias=True, warnings="error"),
+    )
+    return spec, runtime
+
+
 def _json_default(value: Any) -> Any:
     """A parameter default as JSON for the IR (scalars only; the IR writes
     nothing for the others, and Python applies its own default either way)."""
@@ -261,14 +299,16 @@ class App:
     """A Mizan app: the registry of its functions (validated by the core)
     and the server that answers for them.
 
-    ``functions`` defaults to every ``@client`` function declared so far;
-    pass a list for an isolated registry (tests, two apps in a process).
+    ``functions`` defaults to every ``@client`` function declared so far,
+    ``channels`` to every :class:`~mizan.Channel`; pass lists for an
+    isolated registry (tests, two apps in a process).
     """
 
     def __init__(
         self,
         functions: Iterable[Callable[..., Any]] | None = None,
         *,
+        channels: Iterable[type[Channel]] | None = None,
         mwt_secret: str | None = None,
         mwt_kid: str = "k1",
         mwt_keys: Sequence[tuple[str, str]] | None = None,
@@ -296,8 +336,15 @@ class App:
             self.functions.append(runtime)
             if spec["auth"] == "custom" and callable(decl.auth):
                 predicates[decl.name] = decl.auth
+        self.channels: list[ChannelRuntime] = []
+        channel_specs: list[dict[str, Any]] = []
+        for cls in declared_channels() if channels is None else channels:
+            channel_spec, channel_runtime = _describe_channel(cls)
+            channel_specs.append(channel_spec)
+            self.channels.append(channel_runtime)
         document = {
             "functions": specs,
+            "channels": channel_specs,
             "page_routes": [[c.name if isinstance(c, Context) else c, p] for c, p in page_routes],
             "mwt_obtain": bool(keys) if mwt_obtain is None else mwt_obtain,
         }
@@ -399,6 +446,14 @@ class App:
 
     async def _run(self, call: Call, host: Host, view: ViewConverter) -> None:
         try:
+            if call.kind in ("join", "send"):
+                channel, args = self._channel_call(call, host)
+                method = channel.channel.join if call.kind == "join" else channel.channel.send
+                if inspect.iscoroutinefunction(method):
+                    result = await method(*args)
+                else:
+                    result = await asyncio.to_thread(method, *args)
+                return self._answer_channel(channel, call, result)
             if call.kind == "bearer":
                 verified = self._verify(call)
                 if inspect.isawaitable(verified):
@@ -418,6 +473,13 @@ class App:
 
     def _run_blocking(self, call: Call, host: Host, view: ViewConverter) -> None:
         try:
+            if call.kind in ("join", "send"):
+                channel, args = self._channel_call(call, host)
+                method = channel.channel.join if call.kind == "join" else channel.channel.send
+                result = method(*args)
+                if inspect.isawaitable(result):
+                    result = _run_coroutine(result)
+                return self._answer_channel(channel, call, result)
             if call.kind == "bearer":
                 verified = self._verify(call)
                 if inspect.isawaitable(verified):
@@ -455,6 +517,19 @@ class App:
         except Exception as err:
             raise MizanError.internal(f"`{fn.name}` returned a value that does not match its return type: {err}") from err
         call.resolve(data)
+
+    def _channel_call(self, call: Call, host: Host) -> tuple[ChannelRuntime, tuple[Any, ...]]:
+        channel = self.channels[call.function]
+        assert call.request is not None
+        req = Request(call.request, host)
+        params = channel.params(call.args["params"])
+        if call.kind == "join":
+            return channel, (req, params)
+        return channel, (req, params, channel.message(call.args["message"]))
+
+    @staticmethod
+    def _answer_channel(channel: ChannelRuntime, call: Call, result: Any) -> None:
+        call.resolve(None if call.kind == "join" else channel.dump(result))
 
     def _verify(self, call: Call) -> Any:
         assert self.bearer is not None and call.token is not None

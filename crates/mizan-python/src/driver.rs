@@ -64,6 +64,10 @@ pub(crate) enum CallKind {
     View,
     /// The app's Bearer verifier: the result is an identity.
     Bearer,
+    /// A channel's `join`: the result is nothing (or an error).
+    Join,
+    /// A channel's `send`: the result is the message to publish, or `null`.
+    Send,
 }
 
 impl CallKind {
@@ -72,6 +76,8 @@ impl CallKind {
             Self::Data => "data",
             Self::View => "view",
             Self::Bearer => "bearer",
+            Self::Join => "join",
+            Self::Send => "send",
         }
     }
 }
@@ -402,7 +408,7 @@ impl PyCall {
 
 #[pymethods]
 impl PyCall {
-    /// `"data"`, `"view"` or `"bearer"`.
+    /// `"data"`, `"view"`, `"bearer"`, `"join"` or `"send"`.
     #[getter]
     fn kind(&self) -> &'static str {
         self.kind.as_str()

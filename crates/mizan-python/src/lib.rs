@@ -6,12 +6,13 @@
 //! | role | modules |
 //! |---|---|
 //! | crossing the boundary | `values` (JSON ⇄ Python objects), `identity` (callers, the host's session) |
-//! | what Python declares | `spec` (the JSON declaration → the core's `FunctionDef`s) |
+//! | what Python declares | `spec` (the JSON declaration → the core's `FunctionDef`s), `channel` (channels) |
 //! | serving | `server` (registry, server, one exchange per request), `driver` (Python polls the core's future and runs the calls it files) |
 //! | protocol functions | `tools` (canonical JSON, the invalidation header, cache keys, MWT) |
 
 use pyo3::prelude::*;
 
+mod channel;
 mod driver;
 mod identity;
 mod server;

@@ -59,6 +59,10 @@ impl PyRegistry {
             let predicate = predicates.get_item(&function.name)?.map(Bound::unbind);
             builder = builder.definition(definition(index, function, predicate)?);
         }
+        for (index, channel) in spec.channels.iter().enumerate() {
+            builder =
+                builder.channel_definition(crate::channel::channel_definition(index, channel));
+        }
         for (context, pattern) in &spec.page_routes {
             builder = builder.page_route(context, pattern);
         }

@@ -18,6 +18,8 @@ use serde_json::Value;
 pub(crate) struct AppSpec {
     pub(crate) functions: Vec<FunctionSpec>,
     #[serde(default)]
+    pub(crate) channels: Vec<ChannelSpec>,
+    #[serde(default)]
     pub(crate) page_routes: Vec<(String, String)>,
     #[serde(default)]
     pub(crate) mwt_obtain: bool,
@@ -57,6 +59,20 @@ pub(crate) struct FunctionSpec {
     pub(crate) cache: Option<CacheSpec>,
     #[serde(default)]
     pub(crate) websocket: bool,
+}
+
+/// One channel (PROTOCOL.md §6.1): its params (a model), what a client
+/// sends and what the server pushes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ChannelSpec {
+    pub(crate) name: String,
+    pub(crate) origin: String,
+    pub(crate) params: ShapeSpec,
+    pub(crate) send: ShapeSpec,
+    pub(crate) message: ShapeSpec,
+    #[serde(default)]
+    pub(crate) types: BTreeMap<String, TypeSpec>,
 }
 
 /// One parameter.
@@ -193,7 +209,7 @@ impl TypeDefSpec {
 /// into the registry, and a [`TypeSet`] its arguments are checked against.
 #[derive(Debug)]
 pub(crate) struct Types {
-    specs: Vec<(String, String, TypeDef)>,
+    pub(crate) specs: Vec<(String, String, TypeDef)>,
     set: TypeSet,
 }
 
@@ -212,7 +228,7 @@ impl Types {
         &self.set
     }
 
-    fn define_all(specs: &[(String, String, TypeDef)], into: &mut TypeSet) {
+    pub(crate) fn define_all(specs: &[(String, String, TypeDef)], into: &mut TypeSet) {
         for (name, origin, def) in specs {
             into.define(name, origin, |_| def.clone());
         }

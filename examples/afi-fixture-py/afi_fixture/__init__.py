@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from mizan import App, Identity, MizanError, Request, Upload, ViewResponse, client, context, declared
+from mizan import App, Channel, Identity, MizanError, Request, Upload, ViewResponse, client, context, declared
 from mizan._view import escape
 
 DEFAULT_MWT_SECRET = "fixture-mwt-secret-0123456789abcdef"
@@ -63,6 +63,22 @@ class UploadOutput(BaseModel):
     name: str
     size: int
     label: str
+
+
+class Room(BaseModel):
+    """A chat room: the `chat` channel's params."""
+
+    room: str
+
+
+class ChatSend(BaseModel):
+    text: str
+
+
+class ChatMessage(BaseModel):
+    room: str
+    text: str
+    author: str
 
 
 # ---- state -------------------------------------------------------------
@@ -182,6 +198,26 @@ async def upload_file(file: Upload, label: str) -> UploadOutput:
 @client(websocket=True)
 async def ws_echo(text: str) -> EchoOutput:
     return EchoOutput(message=f"echo: {text}")
+
+
+# ---- channels ----------------------------------------------------------
+
+
+class Chat(Channel, name="chat"):
+    """Rooms anyone may join, but `staff`; everyone in a room gets what is
+    sent to it, the sender included."""
+
+    Params = Room
+    Send = ChatSend
+    Message = ChatMessage
+
+    def join(self, req: Request, params: Room) -> None:
+        if params.room == "staff" and not req.require_identity().staff:
+            raise MizanError.forbidden("the staff room is for staff")
+
+    def send(self, req: Request, params: Room, message: ChatSend) -> ChatMessage:
+        author = "anon" if req.identity is None else user_name(req.identity.id)
+        return ChatMessage(room=params.room, text=message.text, author=author)
 
 
 # ---- contexts: global, user, items, … ----------------------------------
@@ -332,6 +368,7 @@ def app(settings: Settings | None = None) -> App:
     reset()
     return App(
         functions(),
+        channels=[Chat],
         mwt_secret=settings.mwt_secret,
         mwt_kid="k1",
         mwt_audience="mizan",
