@@ -9,8 +9,9 @@ app.include_router(mizan.fastapi.view_router(mizan_app, identity=current_user))
 
 ``identity`` is a FastAPI dependency (it may itself depend on others)
 returning the signed-in :class:`~mizan.Identity` or ``None``: the app's
-session. Make it ``async def`` unless it blocks: FastAPI runs a sync
-dependency on a worker thread, which costs a thread hop per request. Tokens (``X-Mizan-Token``, Bearer) and the CSRF check of session
+session. Make it ``async def`` unless it blocks (FastAPI runs a sync
+dependency on a worker thread, a thread hop per request), and let it take
+an ``HTTPConnection`` so that it serves ``/ws/`` as well as requests. Tokens (``X-Mizan-Token``, Bearer) and the CSRF check of session
 callers are the core's. This module only routes paths and moves bytes.
 """
 
@@ -19,12 +20,14 @@ callers are the core's. This module only routes paths and moves bytes.
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Depends
+import asyncio
+
+from fastapi import APIRouter, Depends, WebSocket
 from starlette.requests import ClientDisconnect
 from starlette.requests import Request as StarletteRequest
 from starlette.responses import Response as StarletteResponse
 
-from ._mizan import HostSession, Identity, Response
+from ._mizan import HostSession, Identity, Response, Socket
 from ._runtime import App
 from ._view import ViewResponse
 
@@ -145,11 +148,105 @@ def router(app: App, *, identity: IdentityDependency | None = None) -> APIRouter
     async def unknown(rest: str, request: StarletteRequest) -> StarletteResponse:
         return await serve(request, "unknown", _ABSENT)
 
+    async def plain_socket(request: StarletteRequest) -> StarletteResponse:
+        # `/ws/` without an upgrade: the core answers it.
+        return await serve(request, "socket", _ABSENT)
+
+    if has_identity:
+
+        async def socket(websocket: WebSocket, who: Any = dependency) -> None:
+            await _serve_socket(app, websocket, _session(who))
+
+    else:
+
+        async def socket(websocket: WebSocket) -> None:  # type: ignore[misc]
+            await _serve_socket(app, websocket, None)
+
+    api.add_api_websocket_route("/ws/", socket)
+    api.add_api_route("/ws/", plain_socket, methods=_METHODS, include_in_schema=False)
     api.add_api_route("/session/", session, methods=_METHODS, include_in_schema=False)
     api.add_api_route("/call/", call, methods=_METHODS, include_in_schema=False)
     api.add_api_route("/ctx/{name}/", fetch, methods=_METHODS, include_in_schema=False)
     api.add_api_route("/{rest:path}", unknown, methods=_METHODS, include_in_schema=False)
     return api
+
+
+async def _serve_socket(app: App, websocket: WebSocket, session: HostSession | None) -> None:
+    """One `/ws/` connection: the core serves it; this moves messages in and
+    frames out, and runs the Python calls it files as tasks of the loop."""
+    query = websocket.scope.get("query_string", b"").decode("latin-1")
+    sock = app.server.socket(websocket.scope["headers"], query, session=session)
+    loop = asyncio.get_running_loop()
+    tasks: set[asyncio.Task[None]] = set()
+
+    async def woken() -> None:
+        event = asyncio.Event()
+        if not sock.on_wake(lambda: loop.call_soon_threadsafe(event.set)):
+            await event.wait()
+
+    def start(calls: list[Any]) -> None:
+        for call in calls:
+            task = loop.create_task(app._run(call, websocket, view_response))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+
+    # The upgrade is checked first (a token may need the app's verifier).
+    while sock.state == "pending":
+        calls = sock.poll()
+        if calls is None:
+            break
+        if calls:
+            start(calls)
+        elif sock.state == "pending":
+            await woken()
+    if sock.state != "accepted":
+        denial = sock.denial()
+        if denial is not None:
+            await websocket.send_denial_response(_response(denial))
+        else:
+            await websocket.close(1011)
+        return
+    await websocket.accept()
+
+    async def read() -> None:
+        try:
+            while True:
+                message = await websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    sock.feed_close(int(message.get("code") or 1000))
+                    return
+                if message.get("text") is not None:
+                    sock.feed_text(message["text"])
+                elif message.get("bytes") is not None:
+                    sock.feed_binary(message["bytes"])
+        except Exception:  # the connection broke
+            sock.feed_close(1006)
+
+    reader = loop.create_task(read())
+    try:
+        while True:
+            calls = sock.poll()
+            for kind, text in sock.take_frames():
+                if kind == "text":
+                    await websocket.send_text(text)
+                elif kind == "ping":
+                    # ASGI cannot ping; the server's own keepalive watches the peer.
+                    sock.feed_pong()
+                else:
+                    code, _, reason = text.partition(" ")
+                    await websocket.close(int(code), reason)
+            if calls is None:
+                return
+            if calls:
+                start(calls)
+                continue
+            await woken()
+    except Exception:  # the client went away while a frame was being sent
+        sock.feed_close(1006)
+    finally:
+        reader.cancel()
+        for task in list(tasks):
+            task.cancel()
 
 
 def view_router(app: App, *, identity: IdentityDependency | None = None) -> APIRouter:

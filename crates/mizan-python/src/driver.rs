@@ -42,7 +42,7 @@ pub(crate) fn runtime() -> &'static tokio::runtime::Runtime {
     })
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -251,70 +251,57 @@ fn header_lines(headers: &HeaderMap) -> Vec<(String, String)> {
         .collect()
 }
 
-type Answer = BoxFuture<http::Response<Bytes>>;
-
-/// One request in the core, polled by its Python driver.
-#[pyclass(frozen, name = "Exchange", module = "mizan._mizan")]
-pub(crate) struct PyExchange {
-    future: Mutex<Option<Answer>>,
+/// A core future that a Python thread polls, with the calls it files and
+/// the signal that wakes its driver.
+pub(crate) struct Driven<T> {
+    future: Mutex<Option<BoxFuture<T>>>,
     queue: Queue,
     signal: Arc<Signal>,
 }
 
-impl PyExchange {
-    pub(crate) fn new(
-        future: impl Future<Output = http::Response<Bytes>> + Send + 'static,
-    ) -> Self {
+impl<T: Send + 'static> Driven<T> {
+    pub(crate) fn new(future: impl Future<Output = T> + Send + 'static) -> Self {
         Self {
             future: Mutex::new(Some(Box::pin(future))),
             queue: Arc::default(),
             signal: Arc::default(),
         }
     }
-}
 
-#[pymethods]
-impl PyExchange {
-    /// Lets the core go as far as it can: the response when it is done,
-    /// else the Python calls it now waits for (possibly none: then wait to
-    /// be woken).
-    fn poll(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+    /// Polls once (the interpreter free meanwhile): `Some` when done.
+    pub(crate) fn poll(&self, py: Python<'_>, done: &'static str) -> PyResult<Option<T>> {
         let outcome = py.detach(|| {
             let mut slot = lock(&self.future);
             let Some(future) = slot.as_mut() else {
-                return Err("this exchange already answered");
+                return Err(done);
             };
             lock(&self.signal.state).woken = false;
             let waker = Waker::from(Arc::clone(&self.signal));
             let _runtime = runtime().enter();
             let _polling = Polling::enter(Arc::clone(&self.queue));
             match future.as_mut().poll(&mut Context::from_waker(&waker)) {
-                Poll::Ready(response) => {
+                Poll::Ready(out) => {
                     *slot = None;
-                    Ok(Some(response))
+                    Ok(Some(out))
                 }
                 Poll::Pending => Ok(None),
             }
         });
-        match outcome {
-            Err(message) => Err(pyo3::exceptions::PyRuntimeError::new_err(message)),
-            Ok(Some(response)) => Ok(Py::new(py, PyResponse::from_http(response))?.into_any()),
-            Ok(None) => {
-                let calls: Vec<PendingCall> = std::mem::take(&mut *lock(&self.queue));
-                let list = PyList::empty(py);
-                for call in calls {
-                    list.append(PyCall::new(py, call)?)?;
-                }
-                Ok(list.into_any().unbind())
-            }
-        }
+        outcome.map_err(pyo3::exceptions::PyRuntimeError::new_err)
     }
 
-    /// Blocks (the interpreter free for other threads) until the core
-    /// wakes this exchange or `timeout` seconds pass; a blocking driver's
-    /// wait. Returns whether it was woken.
-    #[pyo3(signature = (timeout = None))]
-    fn wait(&self, py: Python<'_>, timeout: Option<f64>) -> bool {
+    /// The calls filed since the last poll, as Python objects.
+    pub(crate) fn calls<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let calls: Vec<PendingCall> = std::mem::take(&mut *lock(&self.queue));
+        let list = PyList::empty(py);
+        for call in calls {
+            list.append(PyCall::new(py, call)?)?;
+        }
+        Ok(list)
+    }
+
+    /// Blocks until woken or `timeout` seconds pass; whether it was woken.
+    pub(crate) fn wait(&self, py: Python<'_>, timeout: Option<f64>) -> bool {
         py.detach(|| {
             let guard = lock(&self.signal.state);
             let check = |state: &mut Woken| !state.woken;
@@ -336,17 +323,59 @@ impl PyExchange {
         })
     }
 
-    /// Arms `callback()`, called once (from any thread) when the core next
-    /// wakes this exchange; an async driver passes something that wakes its
-    /// loop. Returns `True` instead, without arming, when the exchange was
-    /// already woken since the last poll (poll again at once).
-    fn on_wake(&self, callback: Py<PyAny>) -> bool {
+    /// Arms a one-shot wake callback, or answers `true` when already woken.
+    pub(crate) fn on_wake(&self, callback: Py<PyAny>) -> bool {
         let mut state = lock(&self.signal.state);
         if state.woken {
             return true;
         }
         state.callback = Some(Arc::new(callback));
         false
+    }
+}
+
+/// One request in the core, polled by its Python driver.
+#[pyclass(frozen, name = "Exchange", module = "mizan._mizan")]
+pub(crate) struct PyExchange {
+    driven: Driven<http::Response<Bytes>>,
+}
+
+impl PyExchange {
+    pub(crate) fn new(
+        future: impl Future<Output = http::Response<Bytes>> + Send + 'static,
+    ) -> Self {
+        Self {
+            driven: Driven::new(future),
+        }
+    }
+}
+
+#[pymethods]
+impl PyExchange {
+    /// Lets the core go as far as it can: the response when it is done,
+    /// else the Python calls it now waits for (possibly none: then wait to
+    /// be woken).
+    fn poll(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        match self.driven.poll(py, "this exchange already answered")? {
+            Some(response) => Ok(Py::new(py, PyResponse::from_http(response))?.into_any()),
+            None => Ok(self.driven.calls(py)?.into_any().unbind()),
+        }
+    }
+
+    /// Blocks (the interpreter free for other threads) until the core
+    /// wakes this exchange or `timeout` seconds pass; a blocking driver's
+    /// wait. Returns whether it was woken.
+    #[pyo3(signature = (timeout = None))]
+    fn wait(&self, py: Python<'_>, timeout: Option<f64>) -> bool {
+        self.driven.wait(py, timeout)
+    }
+
+    /// Arms `callback()`, called once (from any thread) when the core next
+    /// wakes this exchange; an async driver passes something that wakes its
+    /// loop. Returns `True` instead, without arming, when the exchange was
+    /// already woken since the last poll (poll again at once).
+    fn on_wake(&self, callback: Py<PyAny>) -> bool {
+        self.driven.on_wake(callback)
     }
 }
 

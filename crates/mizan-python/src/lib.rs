@@ -7,7 +7,7 @@
 //! |---|---|
 //! | crossing the boundary | `values` (JSON ⇄ Python objects), `identity` (callers, the host's session) |
 //! | what Python declares | `spec` (the JSON declaration → the core's `FunctionDef`s), `channel` (channels) |
-//! | serving | `server` (registry, server, one exchange per request), `driver` (Python polls the core's future and runs the calls it files) |
+//! | serving | `server` (registry, server, one exchange per request), `driver` (Python polls the core's future and runs the calls it files), `socket` (`/ws/`) |
 //! | protocol functions | `tools` (canonical JSON, the invalidation header, cache keys, MWT) |
 
 use pyo3::prelude::*;
@@ -16,6 +16,7 @@ mod channel;
 mod driver;
 mod identity;
 mod server;
+mod socket;
 mod spec;
 mod tools;
 mod values;
@@ -28,6 +29,7 @@ fn mizan_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<server::PyRegistry>()?;
     m.add_class::<server::PyServer>()?;
     m.add_class::<driver::PyExchange>()?;
+    m.add_class::<socket::PySocket>()?;
     m.add_class::<driver::PyCall>()?;
     m.add_class::<driver::PyResponse>()?;
     m.add_class::<driver::PyRequest>()?;

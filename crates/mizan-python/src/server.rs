@@ -434,6 +434,7 @@ impl PyServer {
                     .ok_or_else(|| PyValueError::new_err("the view endpoint needs `route`"))?,
                 path_params: path_params.unwrap_or_default(),
             },
+            "socket" => HttpEndpoint::Socket,
             "unknown" => HttpEndpoint::Unknown,
             other => return Err(PyValueError::new_err(format!("unknown endpoint {other:?}"))),
         };
@@ -446,14 +447,7 @@ impl PyServer {
                 body.as_bytes(),
             )))
             .map_err(|e| PyValueError::new_err(format!("bad request line: {e}")))?;
-        let map = request.headers_mut();
-        for (name, value) in &headers {
-            let name = HeaderName::from_bytes(&header_bytes(name)?)
-                .map_err(|_| PyValueError::new_err(format!("bad header name {name}")))?;
-            let value = HeaderValue::from_bytes(&header_bytes(value)?)
-                .map_err(|_| PyValueError::new_err(format!("bad header value for {name}")))?;
-            map.append(name, value);
-        }
+        *request.headers_mut() = header_map(&headers)?;
         if let Some(session) = session {
             request.extensions_mut().insert(session.0);
         }
@@ -461,6 +455,25 @@ impl PyServer {
         Ok(PyExchange::new(async move {
             server.serve_http(endpoint, request).await
         }))
+    }
+
+    /// Starts one WebSocket connection (`/ws/`): the upgrade's headers and
+    /// query string (a browser's MWT may come as `?token=`), and the host's
+    /// session. Drive the returned socket until it is over.
+    #[pyo3(signature = (headers, query = None, *, session = None))]
+    fn socket(
+        &self,
+        headers: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)>,
+        query: Option<String>,
+        session: Option<PyHostSession>,
+    ) -> PyResult<crate::socket::PySocket> {
+        let map = header_map(&headers)?;
+        Ok(crate::socket::PySocket::new(
+            self.0.clone(),
+            map,
+            query.filter(|q| !q.is_empty()),
+            session.map(|s| s.0),
+        ))
     }
 
     /// Purges everything the origin cache holds for one user (an erasure
@@ -484,6 +497,19 @@ impl PyServer {
             ])
         })
     }
+}
+
+/// Header pairs as a `HeaderMap`.
+fn header_map(headers: &[(Bound<'_, PyAny>, Bound<'_, PyAny>)]) -> PyResult<http::HeaderMap> {
+    let mut map = http::HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        let name = HeaderName::from_bytes(&header_bytes(name)?)
+            .map_err(|_| PyValueError::new_err(format!("bad header name {name}")))?;
+        let value = HeaderValue::from_bytes(&header_bytes(value)?)
+            .map_err(|_| PyValueError::new_err(format!("bad header value for {name}")))?;
+        map.append(name, value);
+    }
+    Ok(map)
 }
 
 /// A header name or value as bytes, from `bytes` (ASGI) or `str` (WSGI).

@@ -27,12 +27,14 @@ MOUNT = "/api/mizan"
 def fastapi_app(mizan_app: App) -> Any:
     """A FastAPI app serving the fixture; the caller's session is the
     fixture's cookie, read by an ordinary dependency."""
-    from fastapi import FastAPI, Request
+    from fastapi import FastAPI
+    from starlette.requests import HTTPConnection
 
     import mizan.fastapi
 
-    async def fixture_session(request: Request) -> Identity | None:
-        return session_identity(request.cookies.get(SESSION_COOKIE))
+    # An HTTPConnection: the same dependency serves requests and the socket.
+    async def fixture_session(connection: HTTPConnection) -> Identity | None:
+        return session_identity(connection.cookies.get(SESSION_COOKIE))
 
     web = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     web.include_router(mizan.fastapi.router(mizan_app, identity=fixture_session), prefix=MOUNT)
