@@ -6,17 +6,14 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Method};
 use mizan_core::cache::OriginCache;
 use mizan_core::function::{BoxFuture, FunctionDef, Handler};
-use mizan_core::mwt::{MwtConfig, MwtKey};
 use mizan_core::server::HttpEndpoint;
 use mizan_core::{
-    Args, Auth, CsrfConfig, Identity, JsonText, MizanError, Registry, Request, Server, Shape,
-    Upload, ViewResponse,
+    Args, Auth, CsrfConfig, Identity, MizanError, Registry, Request, Server, Shape, Upload,
 };
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -159,82 +156,33 @@ fn definition(
             Ok((values, uploads))
         }
     };
+    let decode: Decode = Arc::new(decode);
     let handler = match &spec.route {
-        None => {
-            let name = name.clone();
-            Handler::Data(Arc::new(
-                move |req: Request, args: Args| -> BoxFuture<Result<JsonText, MizanError>> {
-                    let decoded = decode(args);
-                    let name = name.clone();
-                    match decoded {
-                        Err(err) => Box::pin(std::future::ready(Err(err))),
-                        Ok((values, uploads)) => {
-                            let reply = call_python(
-                                CallKind::Data,
-                                index,
-                                &name,
-                                values,
-                                uploads,
-                                Some(req),
-                                None,
-                            );
-                            Box::pin(async move {
-                                match reply.await? {
-                                    Reply::Json(json) => Ok(json),
-                                    _ => Err(MizanError::internal(format!(
-                                        "`{name}` answered with the wrong kind of reply"
-                                    ))),
-                                }
-                            })
-                        }
-                    }
-                },
-            ))
-        }
-        Some(route) => {
-            let name = name.clone();
-            Handler::View {
-                route: route.clone(),
-                methods: if spec.methods.is_empty() {
-                    vec!["GET".into()]
-                } else {
-                    spec.methods
-                        .iter()
-                        .map(|m| m.to_ascii_uppercase())
-                        .collect()
-                },
-                handler: Arc::new(
-                    move |req: Request,
-                          args: Args|
-                          -> BoxFuture<Result<ViewResponse, MizanError>> {
-                        let decoded = decode(args);
-                        let name = name.clone();
-                        match decoded {
-                            Err(err) => Box::pin(std::future::ready(Err(err))),
-                            Ok((values, uploads)) => {
-                                let reply = call_python(
-                                    CallKind::View,
-                                    index,
-                                    &name,
-                                    values,
-                                    uploads,
-                                    Some(req),
-                                    None,
-                                );
-                                Box::pin(async move {
-                                    match reply.await? {
-                                        Reply::View(view) => Ok(view),
-                                        _ => Err(MizanError::internal(format!(
-                                            "`{name}` answered with the wrong kind of reply"
-                                        ))),
-                                    }
-                                })
-                            }
-                        }
-                    },
-                ),
-            }
-        }
+        None => Handler::Data(python_handler(
+            CallKind::Data,
+            index,
+            &name,
+            Arc::clone(&decode),
+            |reply| match reply {
+                Reply::Json(json) => Some(json),
+                _ => None,
+            },
+        )),
+        Some(route) => Handler::View {
+            route: route.clone(),
+            methods: if spec.methods.is_empty() {
+                vec!["GET".into()]
+            } else {
+                spec.methods
+                    .iter()
+                    .map(|m| m.to_ascii_uppercase())
+                    .collect()
+            },
+            handler: python_handler(CallKind::View, index, &name, decode, |reply| match reply {
+                Reply::View(view) => Some(view),
+                _ => None,
+            }),
+        },
     };
     let mut def = FunctionDef::new(spec.name.clone(), spec.signature(&types), handler);
     def.rust_path = spec.origin.clone();
@@ -262,6 +210,39 @@ fn definition(
         }
     };
     Ok(def)
+}
+
+type Decode = Arc<dyn Fn(Args) -> Result<Decoded, MizanError> + Send + Sync>;
+
+/// A data or view handler of the core, for any reply type.
+type PythonHandler<T> =
+    Arc<dyn Fn(Request, Args) -> BoxFuture<Result<T, MizanError>> + Send + Sync>;
+
+/// A handler that checks a call's arguments, files the call with the
+/// Python driver and unwraps the reply it expects.
+fn python_handler<T: Send + 'static>(
+    kind: CallKind,
+    index: usize,
+    name: &str,
+    decode: Decode,
+    unwrap: fn(Reply) -> Option<T>,
+) -> PythonHandler<T> {
+    let name = name.to_owned();
+    Arc::new(
+        move |req: Request, args: Args| -> BoxFuture<Result<T, MizanError>> {
+            let (values, uploads) = match decode(args) {
+                Ok(decoded) => decoded,
+                Err(err) => return Box::pin(std::future::ready(Err(err))),
+            };
+            let reply = call_python(kind, index, &name, values, uploads, Some(req), None);
+            let name = name.clone();
+            Box::pin(async move {
+                unwrap(reply.await?).ok_or_else(|| {
+                    MizanError::internal(format!("`{name}` answered with the wrong kind of reply"))
+                })
+            })
+        },
+    )
 }
 
 /// Runs an `auth` predicate on the polling thread. An exception denies,
@@ -316,23 +297,8 @@ impl PyServer {
     ) -> PyResult<Self> {
         let mut builder = Server::builder().registry(registry.0.clone()).debug(debug);
         if let Some(keys) = mwt_keys {
-            let mut keys = keys.into_iter();
-            let (kid, secret) = keys
-                .next()
+            let config = crate::tools::mwt_config(keys, mwt_audience, mwt_ttl, mwt_leeway)
                 .ok_or_else(|| ConfigError::new_err("mwt_keys needs at least one (kid, secret)"))?;
-            let mut config = MwtConfig::new(MwtKey::new(kid, secret.into_bytes()));
-            for (kid, secret) in keys {
-                config = config.with_key(MwtKey::new(kid, secret.into_bytes()));
-            }
-            if let Some(audience) = mwt_audience {
-                config = config.with_audience(audience);
-            }
-            if let Some(ttl) = mwt_ttl {
-                config = config.with_ttl(Duration::from_secs(ttl));
-            }
-            if let Some(leeway) = mwt_leeway {
-                config = config.with_leeway(Duration::from_secs(leeway));
-            }
             builder = builder.mwt(config);
         }
         if let Some(secret) = cache_secret {

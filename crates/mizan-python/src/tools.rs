@@ -120,6 +120,32 @@ fn object(params: &Bound<'_, PyDict>) -> PyResult<Map<String, Value>> {
     }
 }
 
+/// MWT settings from `(kid, secret)` keys (the first signs); `None`
+/// without a key.
+pub(crate) fn mwt_config(
+    keys: Vec<(String, String)>,
+    audience: Option<String>,
+    ttl: Option<u64>,
+    leeway: Option<u64>,
+) -> Option<MwtConfig> {
+    let mut keys = keys.into_iter();
+    let (kid, secret) = keys.next()?;
+    let mut config = MwtConfig::new(MwtKey::new(kid, secret.into_bytes()));
+    for (kid, secret) in keys {
+        config = config.with_key(MwtKey::new(kid, secret.into_bytes()));
+    }
+    if let Some(audience) = audience {
+        config = config.with_audience(audience);
+    }
+    if let Some(ttl) = ttl {
+        config = config.with_ttl(Duration::from_secs(ttl));
+    }
+    if let Some(leeway) = leeway {
+        config = config.with_leeway(Duration::from_secs(leeway));
+    }
+    Some(config)
+}
+
 /// MWT settings: `(kid, secret)` keys, the first signing.
 #[pyclass(frozen, name = "MwtConfig", module = "mizan._mizan")]
 pub(crate) struct PyMwtConfig(MwtConfig);
@@ -134,24 +160,9 @@ impl PyMwtConfig {
         ttl: Option<u64>,
         leeway: Option<u64>,
     ) -> PyResult<Self> {
-        let mut keys = keys.into_iter();
-        let (kid, secret) = keys
-            .next()
-            .ok_or_else(|| PyValueError::new_err("an MWT configuration needs a key"))?;
-        let mut config = MwtConfig::new(MwtKey::new(kid, secret.into_bytes()));
-        for (kid, secret) in keys {
-            config = config.with_key(MwtKey::new(kid, secret.into_bytes()));
-        }
-        if let Some(audience) = audience {
-            config = config.with_audience(audience);
-        }
-        if let Some(ttl) = ttl {
-            config = config.with_ttl(Duration::from_secs(ttl));
-        }
-        if let Some(leeway) = leeway {
-            config = config.with_leeway(Duration::from_secs(leeway));
-        }
-        Ok(Self(config))
+        mwt_config(keys, audience, ttl, leeway)
+            .map(Self)
+            .ok_or_else(|| PyValueError::new_err("an MWT configuration needs a key"))
     }
 
     /// A token for this subject, issued at `now` (Unix seconds).
