@@ -12,7 +12,8 @@ use mizan_core::clock::unix_now;
 use mizan_core::function::{ParamDef, Signature};
 use mizan_core::mwt::{MwtConfig, MwtKey, MwtSubject};
 use mizan_core::server::{
-    CallEnvelope, CallInput, ContextParams, Exchange, HttpEndpoint, Operation, Outcome, ViewInput,
+    CallEnvelope, CallInput, ContextParams, Exchange, HostSession, HttpEndpoint, Operation,
+    Outcome, ViewInput,
 };
 use mizan_core::{
     Auth, FunctionDef, Handler, Identity, JsonText, MizanError, Registry, Server, Shape,
@@ -425,6 +426,112 @@ async fn csrf_applies_to_unsafe_http_requests_of_cookie_sessions_only() {
         .await,
         signed_in
     );
+}
+
+/// A host framework that resolved its own session (Django's `request.user`)
+/// hands it over instead of the server's resolver; tokens still win, and
+/// its CSRF verdict is consulted exactly where a double-submit check would be.
+#[tokio::test]
+async fn a_host_session_stands_in_for_the_resolver_and_its_csrf_verdict_is_used() {
+    let server = server();
+    let host = |id: Option<&str>, csrf: Option<Result<(), String>>| HostSession {
+        identity: id.map(Identity::new),
+        csrf,
+        csrf_token: None,
+    };
+    let whoami_as = |session: HostSession, extra: &[(&str, &str)]| {
+        Exchange::http(headers(extra), http_call("whoami", json!({}))).with_host_session(session)
+    };
+    let caller = |id: &str| Seen::Called(json!({ "invalidate": [], "result": { "id": id } }));
+    // The host's user, not the resolver's cookie, is the caller…
+    let cookie = format!("{SESSION}=1");
+    assert_eq!(
+        run(
+            &server,
+            whoami_as(host(Some("7"), Some(Ok(()))), &[("cookie", &cookie)])
+        )
+        .await,
+        caller("7")
+    );
+    // …its refusal is a 403 naming its reason…
+    let refused = whoami_as(host(Some("7"), Some(Err("token missing".into()))), &[]);
+    match server.exchange(refused).await {
+        Outcome::Failed(err) => {
+            assert_eq!(err.status(), 403);
+            assert!(err.message().contains("token missing"), "{err:?}");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    // …without a verdict the double-submit check applies…
+    assert_eq!(
+        run(&server, whoami_as(host(Some("7"), None), &[])).await,
+        Seen::Failed(403, "FORBIDDEN")
+    );
+    // …an anonymous host session is anonymous, and no CSRF is asked of it…
+    let anonymous = Exchange::http(
+        headers(&[("cookie", &cookie)]),
+        http_call("echo", json!({ "text": "hi" })),
+    )
+    .with_host_session(host(None, Some(Err("no".into()))));
+    assert_eq!(run(&server, anonymous).await, result("echo: hi"));
+    // …and a token decides alone: valid, it is the caller with no CSRF…
+    let valid = token(MwtSubject::new("3"), unix_now());
+    assert_eq!(
+        run(
+            &server,
+            whoami_as(
+                host(Some("7"), Some(Err("no".into()))),
+                &[("x-mizan-token", &valid)]
+            )
+        )
+        .await,
+        caller("3")
+    );
+    // …invalid, it is a 401 with no fallback to the host's session.
+    assert_eq!(
+        run(
+            &server,
+            whoami_as(
+                host(Some("7"), Some(Ok(()))),
+                &[("x-mizan-token", "forged")]
+            )
+        )
+        .await,
+        Seen::Failed(401, "UNAUTHORIZED")
+    );
+}
+
+#[tokio::test]
+async fn a_host_session_reaches_the_core_through_serve_http_and_issues_its_own_csrf_token() {
+    let server = server();
+    let mut request = http::Request::get("/api/mizan/session/")
+        .body(http_body_util::Full::new(Bytes::new()))
+        .expect("a request");
+    request.extensions_mut().insert(HostSession {
+        identity: None,
+        csrf: None,
+        csrf_token: Some("host-token".into()),
+    });
+    let response = server.serve_http(HttpEndpoint::Session, request).await;
+    assert_eq!(response.body(), r#"{"csrfToken":"host-token"}"#);
+    assert_eq!(
+        response.headers().get("set-cookie"),
+        None,
+        "the host sets its own cookie"
+    );
+    let mut request = http::Request::post("/api/mizan/call/")
+        .header("content-type", "application/json")
+        .body(http_body_util::Full::new(Bytes::from(
+            r#"{"fn": "whoami"}"#,
+        )))
+        .expect("a request");
+    request.extensions_mut().insert(HostSession {
+        identity: Some(Identity::new("9")),
+        csrf: Some(Ok(())),
+        csrf_token: None,
+    });
+    let response = server.serve_http(HttpEndpoint::Call, request).await;
+    assert_eq!(response.body(), r#"{"invalidate":[],"result":{"id":"9"}}"#);
 }
 
 #[tokio::test]

@@ -8,8 +8,10 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::message::{decode_error, field_path};
+use super::shaped::ShapeSeed;
 use crate::error::{FieldErrors, MizanError};
 use crate::request::Upload;
+use crate::shape::{Shape, TypeSet};
 
 /// One argument as it arrived: a parsed value, or the raw JSON text of it
 /// (HTTP bodies are not parsed into a tree before each argument is decoded
@@ -223,6 +225,71 @@ impl Args {
                 self.fail(&field, message);
                 None
             }
+        }
+    }
+
+    /// Decodes one argument against a described shape, tracking the path
+    /// as it goes (hosts that describe types at run time have no second,
+    /// faster pass to fall back on).
+    fn decode_shaped(&mut self, name: &str, value: ArgValue, seed: ShapeSeed<'_>) -> Option<Value> {
+        use serde::de::DeserializeSeed as _;
+        let mut track = serde_path_to_error::Track::new();
+        let decoded = match &value {
+            ArgValue::Value(v) => {
+                seed.deserialize(serde_path_to_error::Deserializer::new(v, &mut track))
+            }
+            ArgValue::Raw(raw) => {
+                let mut de = serde_json::Deserializer::from_str(raw.get());
+                seed.deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track))
+            }
+        };
+        match decoded {
+            Ok(v) => Some(v),
+            Err(err) => {
+                self.fail(&field_path(name, &track.path()), decode_error(&err));
+                None
+            }
+        }
+    }
+
+    /// An argument decoded against a described `shape` rather than a Rust
+    /// type (the Python bindings describe their types at run time), with
+    /// the checks and wording of the Rust type that shape describes:
+    /// `Some(Some(value))` when sent and valid, `Some(None)` when omitted
+    /// and not `required` (the host applies its own default), `None` when
+    /// reported.
+    ///
+    /// ```
+    /// use mizan_core::{Args, Shape, TypeSet};
+    /// use serde_json::json;
+    ///
+    /// let types = TypeSet::new();
+    /// let mut args = Args::new(json!({"a": 1, "b": "x"}).as_object().cloned().unwrap_or_default());
+    /// assert_eq!(args.shaped("a", &Shape::Int, true, &types), Some(Some(json!(1))));
+    /// assert_eq!(args.shaped("b", &Shape::Int, true, &types), None);
+    /// assert_eq!(args.shaped("limit", &Shape::Int, false, &types), Some(None));
+    /// let err = args.finish().expect_err("b is not an integer");
+    /// assert_eq!(
+    ///     err.details(),
+    ///     Some(&json!({"fields": {"b": ["invalid type: string \"x\", expected an integer"]}}))
+    /// );
+    /// ```
+    pub fn shaped(
+        &mut self,
+        name: &str,
+        shape: &Shape,
+        required: bool,
+        types: &TypeSet,
+    ) -> Option<Option<Value>> {
+        match self.values.remove(name) {
+            Some(value) => self
+                .decode_shaped(name, value, ShapeSeed::new(shape, types))
+                .map(Some),
+            None if required => {
+                self.fail(name, "This field is required.".into());
+                None
+            }
+            None => Some(None),
         }
     }
 

@@ -3,6 +3,7 @@
 
 use http::HeaderMap;
 
+use super::exchange::HostSession;
 use super::handle::Server;
 use crate::clock::unix_now;
 use crate::csrf::{constant_time_eq, cookie_value};
@@ -11,11 +12,12 @@ use crate::identity::{Identity, IdentitySource};
 
 impl Server {
     /// Resolves the caller from request headers (../shared/spec/PROTOCOL.md
-    /// §2): MWT, then Bearer, then the app's resolver, else anonymous. An
-    /// invalid token is `401` with no fallback.
+    /// §2): MWT, then Bearer, then the host's session (or else the app's
+    /// resolver), else anonymous. An invalid token is `401` with no fallback.
     pub(super) async fn identify(
         &self,
         headers: &HeaderMap,
+        host: Option<&HostSession>,
     ) -> Result<Option<Identity>, MizanError> {
         if let Some(token) = headers.get("x-mizan-token") {
             let Some(mwt) = &self.inner.mwt else {
@@ -53,6 +55,12 @@ impl Server {
                 };
             }
         }
+        if let Some(host) = host {
+            return Ok(host
+                .identity
+                .clone()
+                .map(|identity| identity.with_source(IdentitySource::Session)));
+        }
         if let Some(resolve) = &self.inner.resolver {
             if let Some(identity) = resolve(headers).await {
                 return Ok(Some(identity.with_source(IdentitySource::Session)));
@@ -61,19 +69,26 @@ impl Server {
         Ok(None)
     }
 
-    /// The double-submit CSRF check for unsafe requests of cookie-session
-    /// identities: the header must equal the cookie.
+    /// The CSRF check for unsafe requests of cookie-session identities: the
+    /// host's own verdict when it gave one, else the double-submit check
+    /// (the header must equal the cookie).
     pub(super) fn check_csrf(
         &self,
         identity: Option<&Identity>,
         headers: &HeaderMap,
+        host: Option<&HostSession>,
     ) -> Result<(), MizanError> {
-        let (Some(csrf), Some(identity)) = (&self.inner.csrf, identity) else {
-            return Ok(());
-        };
-        if identity.source() != IdentitySource::Session {
+        if identity.is_none_or(|id| id.source() != IdentitySource::Session) {
             return Ok(());
         }
+        if let Some(verdict) = host.and_then(|h| h.csrf.as_ref()) {
+            return verdict
+                .clone()
+                .map_err(|reason| MizanError::forbidden(format!("CSRF check failed: {reason}")));
+        }
+        let Some(csrf) = &self.inner.csrf else {
+            return Ok(());
+        };
         let cookie = cookie_value(headers, &csrf.cookie);
         let header = headers
             .get(csrf.header.as_str())

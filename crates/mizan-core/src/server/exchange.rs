@@ -26,6 +26,30 @@ pub struct Exchange {
     operation: Operation,
     /// The live connection it came on (socket, IPC), if any.
     connection: Option<u64>,
+    host_session: Option<HostSession>,
+}
+
+/// The caller as a host framework resolved it from its own session
+/// (Django's `request.user`, a FastAPI dependency): step 3 of
+/// ../shared/spec/PROTOCOL.md §2, in place of the server's session resolver.
+/// Tokens still come first: an `X-Mizan-Token` or a Bearer token decides
+/// alone, and an invalid one is `401` with no fallback to this session.
+///
+/// Over HTTP, put it in the request's extensions before
+/// [`Server::serve_http`](super::Server::serve_http); elsewhere, use
+/// [`Exchange::with_host_session`].
+#[derive(Debug, Clone, Default)]
+pub struct HostSession {
+    /// The signed-in user, or `None` (anonymous).
+    pub identity: Option<Identity>,
+    /// The host's own CSRF verdict on this request, when it checks CSRF
+    /// itself (Django's `CsrfViewMiddleware`). It is consulted exactly where
+    /// §2 demands a check (unsafe requests of a session identity). `None`:
+    /// the core's double-submit check.
+    pub csrf: Option<Result<(), String>>,
+    /// The token `/session/` answers with when the host issues its own
+    /// (Django's `get_token`; the host sets its cookie). `None`: the core's.
+    pub csrf_token: Option<String>,
 }
 
 /// Who the caller is, as far as the transport can tell.
@@ -131,6 +155,7 @@ impl Exchange {
             credentials: Credentials::Headers(headers),
             operation,
             connection: None,
+            host_session: None,
         }
     }
 
@@ -143,6 +168,7 @@ impl Exchange {
             credentials: Credentials::Headers(handshake),
             operation,
             connection: None,
+            host_session: None,
         }
     }
 
@@ -153,7 +179,16 @@ impl Exchange {
             credentials: Credentials::Host(identity),
             operation,
             connection: None,
+            host_session: None,
         }
+    }
+
+    /// The session the host framework resolved (see [`HostSession`]): it
+    /// replaces the server's session resolver for this request.
+    #[must_use]
+    pub fn with_host_session(mut self, session: HostSession) -> Self {
+        self.host_session = Some(session);
+        self
     }
 
     /// Sets the live connection (of [`Server::connect`]) it came on: its
@@ -226,13 +261,15 @@ impl Server {
             credentials,
             operation,
             connection,
+            host_session,
         } = exchange;
+        let host = host_session.as_ref();
         let (identity, headers) = match credentials {
             Credentials::Headers(headers) => {
                 if matches!(operation, Operation::Session) {
-                    return Ok(Outcome::Session(self.grant_session(&headers)));
+                    return Ok(Outcome::Session(self.grant_session(&headers, host)));
                 }
-                (self.identify(&headers).await?, headers)
+                (self.identify(&headers, host).await?, headers)
             }
             Credentials::Host(identity) => (
                 identity.map(|id| id.with_source(IdentitySource::Host)),
@@ -243,10 +280,10 @@ impl Server {
             // The same requests are the unsafe ones a foreign page could
             // make a browser send.
             self.check_cross_origin(&headers, identity.as_ref())?;
-            self.check_csrf(identity.as_ref(), &headers)?;
+            self.check_csrf(identity.as_ref(), &headers, host)?;
         }
         match operation {
-            Operation::Session => Ok(Outcome::Session(self.grant_session(&headers))),
+            Operation::Session => Ok(Outcome::Session(self.grant_session(&headers, host))),
             Operation::Call(input) => {
                 let call = match input {
                     CallInput::Envelope(call) => call,

@@ -14,7 +14,7 @@ use http_body_util::BodyExt as _;
 
 use super::config::SocketConfig;
 use super::dispatch::ContextParams;
-use super::exchange::{CallInput, Exchange, Operation, ViewInput};
+use super::exchange::{CallInput, Exchange, HostSession, Operation, ViewInput};
 use super::handle::Server;
 use super::origin::check_call_media_type;
 use super::outcome::{Outcome, error_body};
@@ -148,7 +148,7 @@ impl Server {
         B: Body,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        let (parts, body) = request.into_parts();
+        let (mut parts, body) = request.into_parts();
         let not_allowed =
             || MizanError::method_not_allowed(parts.method.as_str(), parts.uri.path());
         let operation = match endpoint {
@@ -187,7 +187,11 @@ impl Server {
                 )));
             }
         };
-        Ok(Exchange::http(parts.headers, operation))
+        let exchange = Exchange::http(parts.headers, operation);
+        Ok(match parts.extensions.remove::<HostSession>() {
+            Some(session) => exchange.with_host_session(session),
+            None => exchange,
+        })
     }
 
     /// The error envelope as an HTTP response (what an adapter answers when

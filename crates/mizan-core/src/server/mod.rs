@@ -39,7 +39,7 @@ pub use config::{
 };
 pub use dispatch::ContextParams;
 pub use envelope::{CallEnvelope, REFRESH_LIMIT, RefreshKey};
-pub use exchange::{CallInput, Credentials, Exchange, Operation, ViewInput};
+pub use exchange::{CallInput, Credentials, Exchange, HostSession, Operation, ViewInput};
 pub use handle::Server;
 pub use http::HttpEndpoint;
 pub use origin::CrossOrigin;

@@ -3,6 +3,7 @@
 
 use http::HeaderMap;
 
+use super::exchange::HostSession;
 use super::handle::Server;
 use super::outcome::SessionGrant;
 use crate::csrf::{cookie_value, new_token};
@@ -10,8 +11,19 @@ use crate::csrf::{cookie_value, new_token};
 impl Server {
     /// The CSRF token for this client: the one its cookie holds when that is
     /// well formed (so that several tabs agree), else a fresh one with the
-    /// cookie that sets it. `None` when the app has no cookie sessions.
-    pub(super) fn grant_session(&self, headers: &HeaderMap) -> SessionGrant {
+    /// cookie that sets it; the host's token when it issues its own. `None`
+    /// when the app has no cookie sessions.
+    pub(super) fn grant_session(
+        &self,
+        headers: &HeaderMap,
+        host: Option<&HostSession>,
+    ) -> SessionGrant {
+        if let Some(token) = host.and_then(|h| h.csrf_token.clone()) {
+            return SessionGrant {
+                csrf_token: Some(token),
+                set_cookie: None,
+            };
+        }
         let Some(csrf) = &self.inner.csrf else {
             return SessionGrant {
                 csrf_token: None,

@@ -13,7 +13,7 @@ use http::{HeaderMap, HeaderValue};
 use tokio::time::Instant;
 
 use super::dispatch::ContextParams;
-use super::exchange::{CallInput, Exchange, Operation};
+use super::exchange::{CallInput, Exchange, HostSession, Operation};
 use super::frame::{Action, ClientFrame, call_reply, error_reply, fetch_reply, ok_reply};
 use super::handle::Server;
 use super::outcome::Outcome;
@@ -76,6 +76,18 @@ impl Server {
         headers: &mut HeaderMap,
         query: Option<&str>,
     ) -> Result<(), MizanError> {
+        self.accept_socket_as(headers, query, None).await
+    }
+
+    /// [`Server::accept_socket`] for a host framework that resolved the
+    /// caller's session itself (see [`HostSession`]): tokens still come
+    /// first, and the session stands in for the server's resolver.
+    pub async fn accept_socket_as(
+        &self,
+        headers: &mut HeaderMap,
+        query: Option<&str>,
+        session: Option<&HostSession>,
+    ) -> Result<(), MizanError> {
         if !headers.contains_key("x-mizan-token") {
             let token = query.and_then(|q| {
                 form_urlencoded::parse(q.as_bytes())
@@ -88,7 +100,7 @@ impl Server {
                 headers.insert("x-mizan-token", value);
             }
         }
-        let identity = self.identify(headers).await?;
+        let identity = self.identify(headers, session).await?;
         // The upgrade is checked by origin like any unsafe request: a page
         // on another site must not ride this user's cookie into a socket.
         self.check_cross_origin(headers, identity.as_ref())
@@ -104,6 +116,20 @@ impl Server {
     where
         S: Stream<Item = Result<WsFrame, E>> + Sink<WsFrame> + Unpin,
     {
+        self.serve_socket_as(handshake, None, socket).await;
+    }
+
+    /// [`Server::serve_socket`] for a host framework that resolved the
+    /// caller's session at the upgrade (see [`HostSession`]): every message
+    /// is that caller's, unless it carries a token.
+    pub async fn serve_socket_as<S, E>(
+        &self,
+        handshake: HeaderMap,
+        session: Option<HostSession>,
+        socket: S,
+    ) where
+        S: Stream<Item = Result<WsFrame, E>> + Sink<WsFrame> + Unpin,
+    {
         let config = self.inner.socket;
         let mut connection = self.inner.live.connect();
         let (mut sink, mut stream) = socket.split();
@@ -113,6 +139,7 @@ impl Server {
         let mut last_heard = Instant::now();
         let id = connection.id();
         let handshake = &handshake;
+        let session = session.as_ref();
         let ended = loop {
             let reading = in_flight.len() < config.max_in_flight;
             let out = tokio::select! {
@@ -135,7 +162,7 @@ impl Server {
                             error_frame(MizanError::payload_too_large(config.max_frame_bytes))
                         }
                         Some(Ok(WsFrame::Text(text))) => {
-                            in_flight.push(self.answer(handshake, id, text));
+                            in_flight.push(self.answer(handshake, session, id, text));
                             continue;
                         }
                     }
@@ -184,7 +211,13 @@ impl Server {
     }
 
     /// One frame's reply.
-    async fn answer(&self, handshake: &HeaderMap, connection: u64, text: Bytes) -> Bytes {
+    async fn answer(
+        &self,
+        handshake: &HeaderMap,
+        session: Option<&HostSession>,
+        connection: u64,
+        text: Bytes,
+    ) -> Bytes {
         let debug = self.inner.debug;
         let text = match std::str::from_utf8(&text) {
             Ok(text) => text,
@@ -217,7 +250,10 @@ impl Server {
             },
             Action::Leave { channel, params } => Operation::Leave { channel, params },
         };
-        let exchange = Exchange::socket(handshake.clone(), operation).on_connection(connection);
+        let mut exchange = Exchange::socket(handshake.clone(), operation).on_connection(connection);
+        if let Some(session) = session {
+            exchange = exchange.with_host_session(session.clone());
+        }
         let reply = match self.exchange(exchange).await {
             Outcome::Called(call) => call_reply(&frame.id, &call),
             Outcome::Fetched(fetch) => fetch_reply(&frame.id, &fetch.bundle),
