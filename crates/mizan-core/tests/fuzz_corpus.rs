@@ -22,8 +22,9 @@ fn every_corpus_input_and_every_finding_still_passes() {
                 if file.file_name().is_some_and(|n| n == ".keep") {
                     continue;
                 }
-                let data =
-                    std::fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+                let Some(data) = read_input(&file) else {
+                    continue;
+                };
                 let outcome = std::panic::catch_unwind(|| target(&data));
                 assert!(outcome.is_ok(), "{name}: {} fails", file.display());
                 replayed += 1;
@@ -34,4 +35,14 @@ fn every_corpus_input_and_every_finding_still_passes() {
         replayed >= 6 * 3,
         "the corpora are there ({replayed} inputs)"
     );
+}
+
+/// The input's bytes, or `None` when a running `scripts/fuzz` minimized it
+/// away between listing the directory and reading it.
+fn read_input(file: &Path) -> Option<Vec<u8>> {
+    match std::fs::read(file) {
+        Ok(data) => Some(data),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => panic!("{}: {e}", file.display()),
+    }
 }

@@ -460,6 +460,7 @@ impl PyServer {
                 ("hits", s.hits),
                 ("misses", s.misses),
                 ("purges", s.purges),
+                ("skipped", s.skipped),
             ])
         })
     }
