@@ -135,10 +135,12 @@ async fn run() -> Result<()> {
     let tallies: Arc<Mutex<BTreeMap<Phase, Tally>>> = Arc::default();
     let requests = Arc::new(AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));
-    let token = afi_fixture::Settings::default().mwt().mint(
-        &MwtSubject::new("2").with_staff(true),
-        mizan::clock::unix_now(),
-    );
+    // The token callers' MWT, re-minted every minute as a client refreshes
+    // its token before it expires (a run outlives the token's lifetime).
+    let mwt = afi_fixture::Settings::default().mwt();
+    let subject = MwtSubject::new("2").with_staff(true);
+    let token = Arc::new(Mutex::new(mwt.mint(&subject, mizan::clock::unix_now())));
+    let mut token_minted = Instant::now();
 
     let mut workers = Vec::new();
     for worker in 0..CLIENTS {
@@ -214,6 +216,11 @@ async fn run() -> Result<()> {
             let _ = leaving;
             next += 1;
         }
+        if token_minted.elapsed() >= Duration::from_secs(60) {
+            *token.lock().unwrap_or_else(|e| e.into_inner()) =
+                mwt.mint(&subject, mizan::clock::unix_now());
+            token_minted = Instant::now();
+        }
         samples.push(Sample {
             at_s: now.as_secs(),
             phase: *phase.lock().unwrap_or_else(|e| e.into_inner()),
@@ -256,7 +263,7 @@ async fn load(
     tallies: &Mutex<BTreeMap<Phase, Tally>>,
     requests: &AtomicU64,
     stop: &AtomicBool,
-    token: &str,
+    token: &Mutex<String>,
 ) {
     let http = reqwest::Client::new();
     let mut n: u64 = worker as u64 * 7919;
@@ -268,6 +275,7 @@ async fn load(
         let pick = (n >> 33) % 100;
         let user = (n >> 20) % 4 + 1;
         let panics = current == Phase::Panics && pick < 5;
+        let token = token.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let request = if panics {
             http.post(format!("{base}/api/mizan/call/"))
                 .header("content-type", "application/json")
@@ -276,7 +284,7 @@ async fn load(
             http.get(format!("{base}/api/mizan/ctx/user/?user_id={user}"))
         } else if pick < 60 {
             http.get(format!("{base}/api/mizan/ctx/user/?user_id={user}"))
-                .header("x-mizan-token", token)
+                .header("x-mizan-token", &token)
         } else if pick < 75 {
             http.get(format!("{base}/api/mizan/ctx/items/"))
         } else if pick < 85 {
@@ -291,7 +299,7 @@ async fn load(
             let body = json!({"fn": "set_item_name", "args": {"id": user % 2 + 1, "name": format!("item{n}")}});
             http.post(format!("{base}/api/mizan/call/"))
                 .header("content-type", "application/json")
-                .header("x-mizan-token", token)
+                .header("x-mizan-token", &token)
                 .body(body.to_string())
         };
         let t0 = Instant::now();
@@ -425,9 +433,9 @@ fn report(
     let _ = writeln!(md, "\n## By phase\n");
     let _ = writeln!(
         md,
-        "| phase | requests | 2xx | panics answered 500 | other non-2xx | p50 | p99 |"
+        "| phase | requests | 2xx | panics answered 500 | other non-2xx | p50 | p99 | resident memory at its end | open descriptors at its end |"
     );
-    let _ = writeln!(md, "|---|---:|---:|---:|---|---:|---:|");
+    let _ = writeln!(md, "|---|---:|---:|---:|---|---:|---:|---:|---:|");
     for (phase, tally) in tallies {
         let mut lat = tally.latencies_us.clone();
         lat.sort_unstable();
