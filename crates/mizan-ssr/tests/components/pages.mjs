@@ -33,6 +33,11 @@ export function Board({ params, url }) {
   );
 }
 
+/** A page's props, as JSON text. */
+export function Props(props) {
+  return h('pre', null, JSON.stringify(props));
+}
+
 /** The app's error page. */
 export function ErrorPage({ error }) {
   return h(Fragment, null, h('h1', null, `${error.status} ${error.code}`), h('p', { className: 'message' }, error.message));
