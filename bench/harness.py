@@ -701,6 +701,111 @@ def live_table(binary: str | None, plan: Plan, cores: Cores) -> str | None:
     return "\n".join(lines) + "\n"
 
 
+@dataclass
+class TreeServer(Server):
+    """A server whose work is partly done by child processes (the SSR
+    render workers): its CPU time is that of the whole process tree."""
+
+    def cpu_seconds(self) -> tuple[float, float]:
+        tick = os.sysconf("SC_CLK_TCK")
+        user = system = 0.0
+        todo = [self.pid]
+        while todo:
+            pid = todo.pop()
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                for task in Path(f"/proc/{pid}/task").iterdir():
+                    todo += [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                continue  # gone meanwhile
+            user += int(fields[11]) / tick
+            system += int(fields[12]) / tick
+        return user, system
+
+
+SSR_CONCURRENCY = 8
+SSR_TITLES = ("Write the launch announcement", "Review the pricing page copy")
+
+
+def ssr_table(taskboard: str | None, plan: Plan, cores: Cores) -> str | None:
+    """The taskboard's board page rendered on the server: through Mizan (the
+    Rust server fetching its contexts through the core, one Node render
+    worker) beside the floor (bench/ssr/floor.mjs: a bare Node `http` server
+    rendering the same component with the same data in one process)."""
+    if not taskboard:
+        return None
+    web = ROOT / "examples" / "taskboard" / "web"
+    p_mizan, p_floor = free_port(), free_port()
+    mizan = TreeServer(
+        "ssr-mizan", [*cores.server, taskboard], [p_mizan],
+        env={"MIZAN_DEMO_ADDR": f"127.0.0.1:{p_mizan}", "MIZAN_DEMO_SSR_WORKERS": "1",
+             "MIZAN_DEMO_WEB_DIR": str(web / "dist")},
+    )
+    floor = Server(
+        "ssr-floor",
+        [*cores.server, "node", str(BENCH / "ssr" / "floor.mjs"), "--port", str(p_floor),
+         "--page", f"http://127.0.0.1:{p_mizan}/board/1",
+         "--bundle", str(web / "dist-server" / "entry-server.js")],
+        [p_floor], env={"NODE_ENV": "production"},
+    )
+    loads = [
+        Load("SSR: bare Node http, one process (floor)", floor, p_floor, ["GET /board/1"],
+             SSR_CONCURRENCY),
+        Load("SSR: Mizan (axum, contexts through the core, 1 Node worker)", mizan, p_mizan,
+             ["GET /board/1"], SSR_CONCURRENCY),
+    ]
+    try:
+        mizan.start()
+        floor.start()
+        for load in loads:
+            _, headers, body = fetch(load.url() + "/board/1")
+            page = body.decode()
+            missing = [t for t in SSR_TITLES if f">{t}<" not in page]
+            if missing or "window.__MIZAN_SSR_DATA__=" not in page:
+                raise SystemExit(f"{load.label}: not the rendered board (missing {missing})")
+            if load.server is mizan and headers.get("x-mizan-render") != "server":
+                raise SystemExit(f"{load.label}: rendered by {headers.get('x-mizan-render')}")
+        size = len(fetch(loads[0].url() + "/board/1")[2])
+        results = measure(loads, plan.context_s, plan, cores)
+    finally:
+        floor.stop()
+        mizan.stop()
+    base = results[0]
+    lines = [
+        f"`GET /board/1` of the taskboard (examples/taskboard): the board page, {size / 1024:.1f} "
+        "KiB of HTML with its hydration data, rendered by React 19 (`NODE_ENV=production`) from "
+        "the same server bundle (`web/dist-server`) with the same data. Server and its Node "
+        f"processes pinned to one core; wrk with {SSR_CONCURRENCY} connections. *CPU per page* "
+        "counts the whole process tree (the Rust server and its render worker). Through Mizan a "
+        "page also fetches `global` and `board;board_id=1` through the core (identity, dispatch, "
+        "both bundles serialised), sends them to the worker and back as JSON lines, and writes "
+        "the document; the floor has the data in memory and renders in the process that serves.",
+        "",
+        "| × floor (pages/s) | server | pages/s | p50 | p99 | × floor (p50) | × floor (p99) | "
+        "CPU per page |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for res in results:
+        lines.append(
+            f"| {res.rps / base.rps:.2f}× | {res.load.label.removeprefix('SSR: ')} | "
+            f"{res.rps:,.0f} | {us(res.med('p50_us'))} | {us(res.med('p99_us'))} | "
+            f"{res.med('p50_us') / base.med('p50_us'):.2f}× | "
+            f"{res.med('p99_us') / base.med('p99_us'):.2f}× | {us(res.med('cpu_us_per_req'))} |"
+        )
+    errors = sum(r.errors for r in results)
+    lines += [
+        "",
+        "Per round, pages/s: "
+        + "; ".join(
+            f"{r.load.label.removeprefix('SSR: ').split(' (')[0]} "
+            + ", ".join(f"{x.rps:,.0f}" for x in r.samples)
+            for r in results
+        )
+        + (f". {errors} errors." if errors else ". No errors."),
+    ]
+    return "\n".join(lines) + "\n"
+
+
 # ---- report ----------------------------------------------------------------
 
 
@@ -762,6 +867,9 @@ def main() -> None:
     parser.add_argument("--out", required=True, help="where to write the report")
     parser.add_argument("--cache-bench", help="the mizan-bench-cache binary, when built")
     parser.add_argument("--live-bench", help="the mizan-bench-live binary, when built")
+    parser.add_argument("--ssr-taskboard", help="the taskboard binary, its web/ built, for SSR")
+    parser.add_argument("--ssr-only", action="store_true",
+                        help="only the SSR measurement (bench/run --ssr)")
     parser.add_argument("--compare-servers",
                         help="mizan-bench-servers built from an earlier revision, to measure beside")
     parser.add_argument("--compare-label", default="before", help="that revision's name")
@@ -771,6 +879,34 @@ def main() -> None:
     CACHE.mkdir(exist_ok=True)
     started = time.monotonic()
     load_before = os.getloadavg()
+    if args.ssr_only:
+        log("ssr: the taskboard's board page, Mizan beside a bare Node server")
+        ssr = ssr_table(args.ssr_taskboard, plan, cores)
+        load_after = os.getloadavg()
+        Path(args.out).write_text("\n".join([
+            "# Benchmark: server-side rendering"
+            + (" (smoke run: ~1 s each, numbers meaningless)" if plan.smoke else ""),
+            "",
+            "Written by `bench/run --ssr` " + time.strftime("%Y-%m-%d %H:%M %Z")
+            + f" in {(time.monotonic() - started) / 60:.1f} min; `bench/run` measures the same "
+            "in its SSR section of RESULTS.md.",
+            "",
+            "## Machine",
+            "",
+            *machine(cores, plan),
+            f"- load average (1/5/15 min): {' / '.join(f'{x:.2f}' for x in load_before)} before, "
+            f"{' / '.join(f'{x:.2f}' for x in load_after)} after (other users of the machine "
+            "included)",
+            f"- {plan.warmup_s:g} s warm-up, then {plan.reps} round(s) of each server, "
+            "interleaved; medians over rounds",
+            "",
+            "## Board page: Mizan beside the floor",
+            "",
+            (ssr or "_no taskboard binary given_").rstrip(),
+            "",
+        ]))
+        log(f"wrote {args.out}")
+        return
 
     p_mizan, p_axum, p_trpc, p_fastapi = (free_port() for _ in range(4))
     rust = Server("rust", [*cores.server, args.servers, "--mizan", f"127.0.0.1:{p_mizan}",
@@ -903,6 +1039,8 @@ def main() -> None:
     cache = cache_table(args.cache_bench, plan)
     log("live: idle sockets and fan-out (bench/live)")
     live = live_table(args.live_bench, plan, cores)
+    log("ssr: the taskboard's board page, Mizan beside a bare Node server")
+    ssr = ssr_table(args.ssr_taskboard, plan, cores)
     load_after = os.getloadavg()
 
     # ---- the report
@@ -1078,6 +1216,11 @@ def main() -> None:
     lines.append(
         live.rstrip() if live else "_`bench/live/` is not in the tree; `bench/run` builds, "
         "runs and includes it when it is._"
+    )
+    lines += ["", "## Server-side rendering: the board page, Mizan beside a bare Node server", ""]
+    lines.append(
+        ssr.rstrip() if ssr else "_no taskboard binary given (`bench/run` builds it with its "
+        "web app)._"
     )
     lines += ["", "## Origin cache: HIT vs MISS vs off", ""]
     lines.append(

@@ -9,6 +9,9 @@ pub use mizan_axum as axum;
 #[cfg(feature = "redis")]
 pub use mizan_redis as redis;
 
+#[cfg(feature = "ssr")]
+pub use mizan_ssr as ssr;
+
 /// Everything a module of server functions usually needs.
 pub mod prelude {
     pub use mizan_core::{Channel, Identity, MizanError, Request, Upload, ViewResponse};

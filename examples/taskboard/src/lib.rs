@@ -24,6 +24,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use mizan::axum::Router;
 use mizan::prelude::*;
+use mizan::ssr::{Component, Document, Page, Pages, Pool, PoolConfig, find_worker};
 use mizan::{Registry, Server};
 use tower_http::services::ServeDir;
 
@@ -742,8 +743,64 @@ pub fn server() -> Result<Server, Box<dyn std::error::Error>> {
         .build()?)
 }
 
-/// The whole app: the API under `/api/mizan`, and the built UI (`web_dir`,
-/// usually `web/dist`) for every other path.
-pub fn app(server: Server, web_dir: &Path) -> Router {
-    mizan::axum::routes(server).fallback_service(ServeDir::new(web_dir))
+/// The whole app: the API under `/api/mizan`, the board rendered on the
+/// server at `/board/{board_id}` when there are `pages`, and the built UI
+/// (`web_dir`, usually `web/dist`) for every other path (`/` is rendered by
+/// the client).
+pub fn app(server: Server, web_dir: &Path, pages: Option<Pages>) -> Router {
+    let api = mizan::axum::routes(server);
+    let api = match pages {
+        Some(pages) => api.merge(mizan::ssr::axum::routes(pages)),
+        None => api,
+    };
+    api.fallback_service(ServeDir::new(web_dir))
+}
+
+/// The server bundle `npm run build` writes next to `dist/` (the path is
+/// from `dist/`): the module the render workers import, exporting `Page`.
+pub const SERVER_BUNDLE: &str = "../dist-server/entry-server.js";
+
+/// The board page, rendered on the server: `/board/{board_id}` reads
+/// `global` and that board, fetched for the caller exactly as
+/// `GET /ctx/` would fetch them, and the client hydrates from them without a
+/// request. `web_dir` is the UI's build (`web/dist`): its client bundle,
+/// linked from its Vite manifest, its server bundle ([`SERVER_BUNDLE`]),
+/// and `@mizan/ssr` installed by npm above it (the worker). `workers`
+/// Node processes render (default: one per core, at most 8), with React's
+/// production build; they stop with [`Pages::shutdown`], or when the last
+/// handle is dropped.
+///
+/// # Errors
+/// When something of the above is missing (the message says which) or the
+/// workers do not start.
+pub async fn pages(
+    server: Server,
+    web_dir: &Path,
+    workers: Option<usize>,
+) -> Result<Pages, Box<dyn std::error::Error>> {
+    let bundle = web_dir.join(SERVER_BUNDLE);
+    if !bundle.is_file() {
+        return Err(format!(
+            "no server bundle at {} (build it: npm run build -w examples/taskboard/web)",
+            bundle.display()
+        )
+        .into());
+    }
+    let worker = find_worker(web_dir).ok_or_else(|| {
+        format!(
+            "no node_modules/@mizan/ssr/dist/worker.js in {} or above (npm ci, then npm run build -w packages/ssr)",
+            web_dir.display()
+        )
+    })?;
+    let document = Document::vite(web_dir.join(".vite/manifest.json"), "index.html")?
+        .title("Taskboard · Mizan demo");
+    let mut config = PoolConfig::node(worker).env("NODE_ENV", "production");
+    if let Some(workers) = workers {
+        config = config.size(workers);
+    }
+    let pool = Pool::start(config).await?;
+    let board = Page::new("/board/{board_id}", Component::react(bundle, "Page"))
+        .reads("global")
+        .reads("board");
+    Ok(Pages::builder(server, pool, document).page(board).build()?)
 }

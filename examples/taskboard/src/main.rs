@@ -1,6 +1,9 @@
 //! `cargo run -p taskboard [-- --emit-ir]`: serves the task board demo on
 //! `MIZAN_DEMO_ADDR` (default 127.0.0.1:8766): the API under `/api/mizan`,
-//! the UI built into `web/dist` (`MIZAN_DEMO_WEB_DIR` to serve another).
+//! the board rendered on the server at `/board/<id>`, and the UI built into
+//! `web/dist` (`MIZAN_DEMO_WEB_DIR` to serve another; its server bundle is
+//! the sibling `dist-server/`; `MIZAN_DEMO_SSR_WORKERS` render workers,
+//! default one per core).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,9 +38,42 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             web_dir.display()
         );
     }
-    let app = taskboard::app(taskboard::server()?, &web_dir);
+    // The board is rendered on the server when the UI's server bundle is
+    // built; without it, the client renders every page.
+    let server = taskboard::server()?;
+    let workers = std::env::var("MIZAN_DEMO_SSR_WORKERS")
+        .ok()
+        .and_then(|n| n.parse().ok());
+    let pages = match taskboard::pages(server.clone(), &web_dir, workers).await {
+        Ok(pages) => Some(pages),
+        Err(err) => {
+            eprintln!("taskboard: no server-side rendering: {err}");
+            None
+        }
+    };
+    let app = taskboard::app(server.clone(), &web_dir, pages.clone());
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     println!("listening on {}", listener.local_addr()?);
-    mizan::axum::serve(listener, app).await?;
+    mizan::axum::serve_with_shutdown(listener, app, &server, stopped()).await?;
+    // Every request is answered: stop the render workers before exiting.
+    if let Some(pages) = pages {
+        pages.shutdown().await;
+    }
     Ok(())
+}
+
+/// Ctrl-C or SIGTERM.
+async fn stopped() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = term => {}
+    }
 }

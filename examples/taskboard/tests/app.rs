@@ -31,7 +31,7 @@ async fn start() -> App {
         "<!doctype html><title>Taskboard</title>",
     )
     .expect("index.html");
-    let app = taskboard::app(taskboard::server().expect("server"), &dir);
+    let app = taskboard::app(taskboard::server().expect("server"), &dir, None);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

@@ -6,6 +6,8 @@ const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 export default defineConfig({
   plugins: [react()],
+  // The server links the client bundle from the manifest (dist/.vite/manifest.json).
+  build: { manifest: true },
   resolve: {
     // The workspace's kernel and React adapter from their sources: no package
     // build needed before this one, and one copy of each in the bundle.

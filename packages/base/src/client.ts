@@ -3,7 +3,7 @@
  * instances) and the paths that change it (responses, pushes, headers).
  */
 import { ChannelInstance, type ChannelHost, notLive } from './channel.js';
-import { isObject, toMizanError } from './error.js';
+import { toMizanError } from './error.js';
 import { ContextInstance, type InstanceHost } from './instance.js';
 import {
   formatTarget,
@@ -17,6 +17,7 @@ import {
 import type { MergeEntry } from './merge.js';
 import { exponentialBackoff, withRetry } from './retry.js';
 import type { Push, RequestContext, Transport } from './transport.js';
+import { ssrData } from './ssr.js';
 import { httpTransport } from './transport/http.js';
 import { type SocketTransportOptions, socketTransport, socketUrl } from './transport/socket.js';
 
@@ -144,8 +145,8 @@ export class MizanClient {
         if (this.channels.get(channel.key) === channel) this.channels.delete(channel.key);
       },
     };
-    const ssr = (globalThis as { __MIZAN_SSR_DATA__?: unknown }).__MIZAN_SSR_DATA__;
-    if (isObject(ssr) && isObject(ssr['contexts'])) this.hydrate(ssr['contexts']);
+    const ssr = ssrData();
+    if (ssr) this.hydrate(ssr.contexts);
     if (inBrowser) {
       // Without a socket, the only ways to notice what changed while the page was away.
       const refetch = (option: boolean | undefined) => (option ?? !this.config.live) && this.invalidateAll();

@@ -19,6 +19,7 @@ export {
 export { applyMergeEntry, type MergeEntry } from './merge.js';
 export { Mutation, type MutationState } from './mutation.js';
 export type { RetryPolicy } from './retry.js';
+export { pageProps, ssrData } from './ssr.js';
 export type { CallResponse, ChannelEvents, Push, RequestContext, Transport } from './transport.js';
 export { httpTransport, type HttpTransportOptions } from './transport/http.js';
 export {

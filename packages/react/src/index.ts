@@ -8,5 +8,6 @@ export {
   useContextState,
   useMember,
 } from './context.js';
+export { mount } from './mount.js';
 export { useMutation, type MutationResult } from './mutation.js';
 export { MizanProvider, type MizanProviderProps, useMizan } from './provider.js';

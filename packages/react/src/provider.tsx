@@ -1,11 +1,20 @@
 import { getClient, type MizanClient, type MizanConfig } from '@mizan/base';
-import { createContext, type ReactElement, type ReactNode, useContext, useRef } from 'react';
+import { type Context, createContext, type ReactElement, type ReactNode, useContext, useRef } from 'react';
 
-const ClientContext = createContext<MizanClient | null>(null);
-ClientContext.displayName = 'MizanClient';
+/**
+ * One React context for every copy of this module in a process: a server
+ * bundle that inlines `@mizan/react` and the SSR worker's own copy then hand
+ * the render's client to each other.
+ */
+const ClientContext: Context<MizanClient | null> = ((globalThis as Record<symbol, unknown>)[
+  Symbol.for('@mizan/react:client')
+] ??= Object.assign(createContext<MizanClient | null>(null), { displayName: 'MizanClient' })) as Context<MizanClient | null>;
 
 export interface MizanProviderProps {
-  /** The client to provide. Default: the shared client of `getClient()`. */
+  /**
+   * The client to provide. Default: the client of the `MizanProvider` above
+   * (a server render's own client), else the shared client of `getClient()`.
+   */
   client?: MizanClient;
   /** Applied to the client with `configure` before the children render. Keep its values stable. */
   config?: MizanConfig;
@@ -14,7 +23,8 @@ export interface MizanProviderProps {
 
 /** Provides (and optionally configures) the kernel client for the tree below. */
 export function MizanProvider({ client, config, children }: MizanProviderProps): ReactElement {
-  const target = client ?? getClient();
+  const inherited = useContext(ClientContext);
+  const target = client ?? inherited ?? getClient();
   const applied = useRef<MizanConfig | undefined>(undefined);
   // In render, not in an effect: children subscribe (and fetch) in their effects, which run first.
   if (config && !shallowEqual(applied.current, config)) {

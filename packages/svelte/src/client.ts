@@ -1,14 +1,23 @@
 import { getClient, type MizanClient } from '@mizan/base';
 import { getContext, setContext } from 'svelte';
 
-const CLIENT = Symbol('MizanClient');
+/** One key for every copy of this module in a process (a server bundle's and the SSR worker's). */
+const CLIENT = Symbol.for('@mizan/svelte:client');
 
 /** Makes `client` the one `useMizan()` returns below the calling component. */
 export function provideClient(client: MizanClient): void {
   setContext(CLIENT, client);
 }
 
-/** The client of the nearest `<MizanProvider>`, else the shared default client. */
+/**
+ * The context map that makes `client` the one `useMizan()` returns in a
+ * server render: `render(Page, { props, context: clientContext(client) })`.
+ */
+export function clientContext(client: MizanClient): Map<unknown, unknown> {
+  return new Map([[CLIENT, client]]);
+}
+
+/** The client of the nearest `<MizanProvider>` (or render context), else the shared default client. */
 export function useMizan(): MizanClient {
   return getContext<MizanClient | undefined>(CLIENT) ?? getClient();
 }

@@ -1,11 +1,15 @@
 import { getClient, type MizanClient, type MizanConfig } from '@mizan/base';
 import { defineComponent, type InjectionKey, inject, type PropType, provide, watch } from 'vue';
 
-const clientKey: InjectionKey<MizanClient> = Symbol('MizanClient');
+/** One key for every copy of this module in a process (a server bundle's and the SSR worker's). */
+const clientKey: InjectionKey<MizanClient> = Symbol.for('@mizan/vue:client');
 
 /** The props of `MizanProvider`, for generated root providers that wrap it. */
 export const mizanProviderProps = {
-  /** The client to provide. Default: the shared client of `getClient()`. */
+  /**
+   * The client to provide. Default: the client of the `MizanProvider` above
+   * (a server render's own client), else the shared client of `getClient()`.
+   */
   client: { type: Object as PropType<MizanClient | undefined>, default: undefined },
   /** Applied to the client with `configure` before the children set up. */
   config: { type: Object as PropType<MizanConfig | undefined>, default: undefined },
@@ -16,7 +20,7 @@ export const MizanProvider = defineComponent({
   name: 'MizanProvider',
   props: mizanProviderProps,
   setup(props, { slots }) {
-    const client = props.client ?? getClient();
+    const client = props.client ?? inject(clientKey, null) ?? getClient();
     // In setup, not in a hook: children set up (and fetch) after their parent's setup.
     watch(
       () => props.config,

@@ -12,16 +12,22 @@ import { Avatar, ErrorNote, useRoute } from './ui';
 // (and fetch) only to show every frame in the network log.
 const config: MizanConfig = { baseUrl: '/api/mizan', fetch: loggedFetch, live: { socket: loggedSocket } };
 
-export function App() {
+/** What the server rendered the page with (`/board/{board_id}`); nothing for `/`. */
+export interface PageProps {
+  params?: { board_id?: string };
+}
+
+export function App({ params }: PageProps) {
+  const boardId = Number(params?.board_id);
   return (
     <MizanProvider config={config}>
-      <Shell />
+      <Shell boardId={Number.isInteger(boardId) && boardId > 0 ? boardId : 1} />
     </MizanProvider>
   );
 }
 
-function Shell() {
-  const route = useRoute();
+function Shell({ boardId }: { boardId: number }) {
+  const route = useRoute(boardId);
   const { error } = useGlobalContext();
   const boards = useBoards();
   const board = boards?.find((b) => b.id === route.boardId);

@@ -3,7 +3,7 @@ import { type LogEntry, netlog } from './netlog';
 
 /** Every request the Mizan kernel made and every push it got, newest first, with what each told it. */
 export function NetworkLog() {
-  const entries = useSyncExternalStore(netlog.subscribe, netlog.getSnapshot);
+  const entries = useSyncExternalStore(netlog.subscribe, netlog.getSnapshot, netlog.getServerSnapshot);
   return (
     <section className="netlog" aria-label="Network log" data-testid="netlog">
       <header>

@@ -24,6 +24,7 @@ export interface LogEntry {
 }
 
 const MAX_ENTRIES = 60;
+const NONE: readonly LogEntry[] = [];
 
 let entries: readonly LogEntry[] = [];
 let nextId = 1;
@@ -52,6 +53,10 @@ export const netlog = {
   },
   getSnapshot(): readonly LogEntry[] {
     return entries;
+  },
+  /** A server render (and the hydration after it) has made no request yet. */
+  getServerSnapshot(): readonly LogEntry[] {
+    return NONE;
   },
   clear(): void {
     entries = [];

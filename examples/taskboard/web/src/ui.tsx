@@ -14,11 +14,17 @@ function subscribeHash(listener: () => void): () => void {
   return () => window.removeEventListener('hashchange', listener);
 }
 
-export function useRoute(): Route {
-  const hash = useSyncExternalStore(subscribeHash, () => location.hash);
+/**
+ * The route in the hash; without one, the board of the page's path
+ * (`/board/<id>`, which the server rendered) or board 1. The server and the
+ * hydrating client read no hash (`getServerSnapshot`), so both render the
+ * path's board, and the hash, if any, applies right after hydration.
+ */
+export function useRoute(pageBoardId = 1): Route {
+  const hash = useSyncExternalStore(subscribeHash, () => location.hash, () => '');
   const match = /^#\/board\/(\d+)(?:\/task\/(\d+))?/.exec(hash);
   return {
-    boardId: match ? Number(match[1]) : 1,
+    boardId: match ? Number(match[1]) : pageBoardId,
     taskId: match?.[2] ? Number(match[2]) : null,
   };
 }
