@@ -13,6 +13,8 @@ export interface CallResponse<T> {
   result: T;
   invalidate: InvalidateTarget[];
   merge?: MergeEntry[];
+  /** Single-flight (§3.5): each instance asked for with `refresh` that the call hit, its bundle or `{error}`. */
+  refreshed?: Record<string, unknown>;
 }
 
 /** What a server pushes unasked (WebSocket `invalidate` / `merge` frames), or a live transport's own resync. */
@@ -37,11 +39,16 @@ export interface RequestContext {
 }
 
 export interface Transport {
-  /** Calls one function. Rejects with a `MizanError`. Must not retry. */
+  /**
+   * Calls one function, sending `refresh` (instance keys, PROTOCOL.md §3.5)
+   * in the envelope when it is not empty. Rejects with a `MizanError`. Must
+   * not retry.
+   */
   call(
     fn: string,
     args: Record<string, unknown>,
     init: RequestContext,
+    refresh?: readonly string[],
   ): Promise<{ body: CallResponse<unknown>; headers?: Headers }>;
   /** Fetches one context bundle. Rejects with a `MizanError`. */
   fetchContext(name: string, params: Record<string, unknown>, init: RequestContext): Promise<Record<string, unknown>>;

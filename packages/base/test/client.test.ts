@@ -1,19 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type ContextInstance, instanceKey, MizanClient, MizanError } from '../src/index.js';
-import { MemoryTransport, settle } from './support/memory.js';
+import { instanceKey, MizanError } from '../src/index.js';
+import { memoryClient, mounted, settle } from './support/memory.js';
 
-function setup(config: ConstructorParameters<typeof MizanClient>[0] = {}) {
-  const transport = new MemoryTransport();
-  const client = new MizanClient({ transport, csrf: false, ...config });
-  return { transport, client };
-}
+const setup = memoryClient;
 
-/** Subscribes and waits for the first fetch to land. */
-async function mounted(instance: ContextInstance<unknown>): Promise<() => void> {
-  const stop = instance.subscribe(() => undefined);
-  await settle();
-  return stop;
-}
 
 describe('context instances', () => {
   it('are keyed by name and canonical params, dropping undefined values', () => {

@@ -1,4 +1,4 @@
-import type { ChannelState } from '@mizan/base';
+import { type ChannelState, openChannel } from '@mizan/base';
 import { useMemo, useSyncExternalStore } from 'react';
 import { useMizan } from './provider.js';
 
@@ -15,7 +15,7 @@ export interface ChannelResult<S, M> extends ChannelState<M> {
  * a live client (`config={{ live: true }}`).
  */
 export function useChannel<P extends object, S, M>(name: string, params: P): ChannelResult<S, M> {
-  const channel = useMizan().channel<S, M>(name, params);
+  const channel = openChannel<S, M>(useMizan(), name, params);
   const state = useSyncExternalStore(channel.subscribe, channel.getState, channel.getState);
   return useMemo(() => ({ ...state, send: channel.send }), [state, channel]);
 }

@@ -1,4 +1,4 @@
-import { type ContextInstance, MizanClient, MizanError, type SocketLike } from '@mizan/base';
+import { type ContextInstance, MizanClient, MizanError, type SocketLike, websocket } from '@mizan/base';
 import { Component, type ReactNode, StrictMode, useState } from 'react';
 import { act } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
@@ -352,7 +352,7 @@ describe('@mizan/react', () => {
 
 describe('@mizan/react, live', () => {
   // The `ws` package's socket: jsdom's does not run under vitest. (Chromium runs `live: true` in tests/browser.)
-  const live = { socket: (url: string) => new WebSocket(url) as unknown as SocketLike };
+  const live = websocket({ socket: (url: string) => new WebSocket(url) as unknown as SocketLike });
   let scripted: ScriptedServer;
   beforeEach(async () => {
     scripted = await startScripted();

@@ -1,4 +1,4 @@
-import { getClient, type MizanClient } from '@mizan/base';
+import type { MizanClient } from '@mizan/base';
 import { getContext, setContext } from 'svelte';
 
 const CLIENT = Symbol('MizanClient');
@@ -8,7 +8,9 @@ export function provideClient(client: MizanClient): void {
   setContext(CLIENT, client);
 }
 
-/** The client of the nearest `<MizanProvider>`, else the shared default client. */
+/** The client of the nearest `<MizanProvider>`. */
 export function useMizan(): MizanClient {
-  return getContext<MizanClient | undefined>(CLIENT) ?? getClient();
+  const client = getContext<MizanClient | undefined>(CLIENT);
+  if (!client) throw new Error('Mizan hooks must be used inside <MizanProvider>');
+  return client;
 }

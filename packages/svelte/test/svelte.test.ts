@@ -1,4 +1,4 @@
-import { type ContextInstance, MizanClient, MizanError, type MizanConfig, type SocketLike } from '@mizan/base';
+import { type ContextInstance, MizanClient, MizanError, type MizanConfig, type SocketLike, websocket } from '@mizan/base';
 import { flushSync, mount, unmount } from 'svelte';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -215,7 +215,7 @@ describe('@mizan/svelte, live', () => {
   let scripted: ScriptedServer;
   beforeEach(async () => {
     scripted = await startScripted();
-    client.configure({ baseUrl: scripted.baseUrl, live: { socket: (url) => new WebSocket(url) as unknown as SocketLike } });
+    client.configure({ baseUrl: scripted.baseUrl, live: websocket({ socket: (url) => new WebSocket(url) as unknown as SocketLike }) });
   });
   afterEach(async () => {
     client.configure({ live: false });

@@ -1,4 +1,4 @@
-import type { ChannelStatus, MizanError } from '@mizan/base';
+import { type ChannelStatus, type MizanError, openChannel } from '@mizan/base';
 import {
   computed,
   getCurrentInstance,
@@ -32,7 +32,7 @@ export interface ChannelResult<S, M> {
  */
 export function useChannel<P extends object, S, M>(name: string, params: MaybeRefOrGetter<P>): ChannelResult<S, M> {
   const client = useMizan();
-  const channel = computed(() => client.channel<S, M>(name, toValue(params)));
+  const channel = computed(() => openChannel<S, M>(client, name, toValue(params)));
   const state = shallowRef(channel.value.getState());
   // In a component, from a hook so that the watcher belongs to it (unmounting
   // stops it, and stopping it leaves; never during server rendering);

@@ -1,4 +1,4 @@
-import { type ContextInstance, MizanClient, MizanError, type SocketLike } from '@mizan/base';
+import { type ContextInstance, MizanClient, MizanError, type SocketLike, websocket } from '@mizan/base';
 import {
   type App as VueApp,
   type Component,
@@ -286,7 +286,7 @@ describe('@mizan/vue', () => {
 });
 
 describe('@mizan/vue, live', () => {
-  const live = { socket: (url: string) => new WebSocket(url) as unknown as SocketLike };
+  const live = websocket({ socket: (url: string) => new WebSocket(url) as unknown as SocketLike });
   let scripted: ScriptedServer;
   beforeEach(async () => {
     scripted = await startScripted();

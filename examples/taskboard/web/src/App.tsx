@@ -1,4 +1,4 @@
-import type { MizanConfig } from '@mizan/base';
+import { type MizanConfig, websocket } from '@mizan/base';
 import { ActivityFeed } from './Activity';
 import { BoardLink, BoardView } from './Board';
 import { BoardContext, MizanProvider, useBoards, useCurrentUser, useGlobalContext, useTeam } from './mizan/react';
@@ -8,9 +8,9 @@ import { TaskPanel } from './TaskPanel';
 import { Avatar, ErrorNote, useRoute } from './ui';
 
 // Module-level: the provider re-configures the client only when a value changes.
-// `live: true` is all an app needs to go live; the demo passes its own socket
+// `live: websocket()` is all an app needs to go live; the demo passes its own socket
 // (and fetch) only to show every frame in the network log.
-const config: MizanConfig = { baseUrl: '/api/mizan', fetch: loggedFetch, live: { socket: loggedSocket } };
+const config: MizanConfig = { baseUrl: '/api/mizan', fetch: loggedFetch, live: websocket({ socket: loggedSocket }) };
 
 export function App() {
   return (
