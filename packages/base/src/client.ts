@@ -276,7 +276,7 @@ export class MizanClient {
    * then its `invalidate` targets (sparing what was refreshed). Rejects with
    * a `MizanError`, after taking the optimistic changes back.
    */
-  async call<T = unknown, A extends object = Record<string, unknown>, S = Record<string, unknown>>(
+  async call<T = unknown, A extends object = object, S = Record<string, unknown>>(
     fn: string,
     args: A = {} as A,
     options: CallOptions<A, S> = {},
