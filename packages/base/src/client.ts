@@ -294,7 +294,6 @@ export class MizanClient {
     let body: CallResponse<T>;
     try {
       await options.after;
-      if (this.config.csrf && this.csrfToken === undefined && !this.token()) await this.initSession();
       const refresh =
         this.config.refresh === false
           ? []
@@ -303,7 +302,10 @@ export class MizanClient {
               .map((i) => i.key)
               .slice(0, REFRESH_LIMIT);
       this.emit({ type: 'call', fn, args, refresh });
-      body = (await this.transport.call(fn, a, this.requestContext(options.signal), refresh)).body as CallResponse<T>;
+      const init = this.requestContext(options.signal);
+      // The session's CSRF token, fetched only if the call goes where it is checked (HTTP, not the socket).
+      if (this.config.csrf && this.csrfToken === undefined && !init.token) init.csrf = () => this.initSession();
+      body = (await this.transport.call(fn, a, init, refresh)).body as CallResponse<T>;
     } catch (e) {
       const error = toMizanError(e);
       for (const [instance, layer] of layers) instance.unlayer(layer);

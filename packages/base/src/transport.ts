@@ -35,6 +35,13 @@ export interface RequestContext {
   token?: string;
   /** The CSRF token from `GET /session/`, when the session has one. */
   csrfToken?: string;
+  /**
+   * On a call, when there is no `csrfToken` yet: fetches the session's
+   * (`GET /session/`) the first time a request that needs one asks for it.
+   * A transport that is not CSRF-checked (the socket) never asks, so a call
+   * on it waits for no session.
+   */
+  csrf?: () => Promise<string | null>;
   signal?: AbortSignal;
 }
 

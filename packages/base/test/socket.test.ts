@@ -96,6 +96,19 @@ describe('requests over the socket', () => {
     expect(server.http).toEqual([]);
   });
 
+  it('a call with refresh carries it on the frame; with CSRF on, a call on the socket waits for no session', async () => {
+    const { client, server } = await setup({ csrf: true });
+    await shown(client.instance('user', { user_id: 5 }));
+    server.answer = (frame) => (frame.action === 'call' ? { invalidate: [], result: 'ok' } : { ok: true });
+    expect(await client.call('rename', { user_id: 5 }, { affects: ['user'] })).toBe('ok');
+    expect(server.sent('call')).toEqual(['rename {"args":{"user_id":5},"refresh":["user;user_id=5"]}']);
+    // The socket is not CSRF-checked: no `GET /session/` before the first call.
+    expect(server.http).toEqual([]);
+    // Over HTTP (a file) the session comes first.
+    expect(await client.call('upload', { file: new Blob(['x']) })).toBe('over http');
+    expect(server.http).toEqual(['GET /session/', 'POST /call/']);
+  });
+
   it('an error reply rejects with the code and the status it has over HTTP', async () => {
     const { client, server } = await setup();
     server.answer = () => ({ error: { code: 'UNAUTHORIZED', message: 'Sign in first' } });

@@ -21,7 +21,8 @@ export function httpTransport(options: HttpTransportOptions = {}): Transport {
     const headers: Record<string, string> = { Accept: 'application/json', ...init.headers };
     if (typeof body === 'string') headers['Content-Type'] = 'application/json';
     if (init.token) headers['X-Mizan-Token'] = init.token;
-    if (method !== 'GET' && init.csrfToken) headers['X-CSRFToken'] = init.csrfToken;
+    const csrf = method === 'GET' ? undefined : (init.csrfToken ?? (await init.csrf?.()));
+    if (csrf) headers['X-CSRFToken'] = csrf;
     const request: RequestInit = { method, headers, credentials: options.credentials ?? 'same-origin' };
     if (body !== undefined) request.body = body;
     if (init.signal) request.signal = init.signal;
