@@ -56,6 +56,35 @@ describe('context instances', () => {
     expect(transport.fetches).toHaveLength(1);
   });
 
+  it('a throwing subscriber does not keep the others from hearing; its error is reported after them', async () => {
+    const { client } = setup();
+    const errors: unknown[] = [];
+    const onError = (e: unknown) => errors.push(e);
+    process.on('uncaughtException', onError);
+    try {
+      const user = client.instance('user', { user_id: 5 });
+      user.subscribe(() => {
+        throw new Error('broken listener');
+      });
+      const heard: string[] = [];
+      user.subscribe(() => heard.push(user.getState().status));
+      // The client's event log is the same kind of store.
+      client.on(() => {
+        throw new Error('broken event listener');
+      });
+      const events: string[] = [];
+      client.on((e) => events.push(e.type));
+      client.invalidate({ context: 'user', params: { user_id: 5 } });
+      await settle();
+      expect(heard.at(-1)).toBe('success');
+      expect(events).toContain('invalidate');
+      expect(errors.length).toBeGreaterThan(0);
+      expect(new Set(errors.map(String))).toEqual(new Set(['Error: broken listener', 'Error: broken event listener']));
+    } finally {
+      process.off('uncaughtException', onError);
+    }
+  });
+
   it('a failed fetch sets status error with a MizanError, keeps subscribers, and refetches on the next subscribe', async () => {
     const { client, transport } = setup({ retry: 0 });
     transport.bundle = () => {
