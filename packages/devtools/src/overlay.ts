@@ -16,6 +16,11 @@ import { STYLE } from './style.js';
 export interface DevtoolsOptions {
   /** Where the overlay goes. Default `document.body`. */
   parent?: HTMLElement;
+  /**
+   * Fill `parent` (a slot the page's layout keeps for it) instead of floating
+   * over the bottom of the page. Default `false`.
+   */
+  inline?: boolean;
   /** Open at first; else only its bar shows. Default `true`. */
   open?: boolean;
   /** Lines the log keeps. Default 200. */
@@ -37,7 +42,7 @@ export function mountDevtools(client: MizanClient, options: DevtoolsOptions = {}
   host.id = 'mizan-devtools';
   host.dataset['testid'] = 'mizan-devtools';
   const root = host.attachShadow({ mode: 'open' });
-  const view = new View(root, client, options.open ?? true);
+  const view = new View(root, client, options.open ?? true, options.inline ?? false);
   const recorder = new Recorder(client, () => view.schedule(), options.limit);
   view.recorder = recorder;
   (options.parent ?? document.body).append(host);
@@ -65,7 +70,7 @@ class View {
   private rendered: Entry | undefined;
   private pending = false;
 
-  constructor(root: ShadowRoot, client: MizanClient, open: boolean) {
+  constructor(root: ShadowRoot, client: MizanClient, open: boolean, inline: boolean) {
     this.client = client;
     this.open = open;
     const style = document.createElement('style');
@@ -93,7 +98,7 @@ class View {
       el('section', { class: 'instances' }, el('h2', {}, 'Context instances'), table),
       el('section', { class: 'events' }, el('h2', {}, 'Calls, invalidations, merges, refreshes, pushes'), this.log),
     );
-    root.append(style, el('div', { class: 'panel' }, this.bar, this.body));
+    root.append(style, el('div', { class: inline ? 'panel inline' : 'panel' }, this.bar, this.body));
   }
 
   /** Renders once for a burst of events. */

@@ -1,11 +1,13 @@
 /** The overlay's styles, inside its shadow root. */
 export const STYLE = `
-:host { all: initial; }
+:host { all: initial; display: block; height: 100%; }
 .panel {
   position: fixed; left: 0; right: 0; bottom: 0; z-index: 2147483000;
   background: #0f172a; color: #cbd5e1; border-top: 1px solid #1e293b;
   font: 12px/1.55 ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace;
 }
+.panel.inline { position: static; height: 100%; display: flex; flex-direction: column; border-top: 0; }
+.panel.inline .body { flex: 1; height: auto; min-height: 0; }
 .bar { display: flex; gap: 12px; align-items: center; padding: 5px 12px; }
 .toggle { all: unset; cursor: pointer; color: #fff; font-weight: 600; }
 .counts { color: #94a3b8; }
