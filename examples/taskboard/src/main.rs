@@ -1,9 +1,12 @@
 //! `cargo run -p taskboard [-- --emit-ir]`: serves the task board demo on
 //! `MIZAN_DEMO_ADDR` (default 127.0.0.1:8766): the API under `/api/mizan`,
 //! the UI built into `web/dist` (`MIZAN_DEMO_WEB_DIR` to serve another).
+//! `MIZAN_DEMO_DELAY_MS` slows every call by that much, to watch what
+//! optimistic updates and single-flight refreshes do on a slow server.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -35,7 +38,14 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             web_dir.display()
         );
     }
-    let app = taskboard::app(taskboard::server()?, &web_dir);
+    let delay = match std::env::var("MIZAN_DEMO_DELAY_MS") {
+        Ok(ms) => ms.parse().map_err(|_| {
+            format!("MIZAN_DEMO_DELAY_MS must be a number of milliseconds, not `{ms}`")
+        })?,
+        Err(_) => 0,
+    };
+    let latency = taskboard::Latency(Duration::from_millis(delay));
+    let app = taskboard::app(taskboard::server_with(latency)?, &web_dir);
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     println!("listening on {}", listener.local_addr()?);
     mizan::axum::serve(listener, app).await?;
