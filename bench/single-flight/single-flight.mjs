@@ -231,6 +231,8 @@ wrap); the time is to the store notification React would render from.
 Nothing here is a test and nothing asserts a time.
 
 ${table}
+## Analysis
+
 ${analysis}
 `;
     await writeFile(out, doc);
