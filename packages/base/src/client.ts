@@ -165,18 +165,20 @@ function agrees(args: Record<string, unknown>, params: Record<string, unknown>):
 export class MizanClient {
   /** Every instance, by key (read by devtools). */
   readonly instances = new Map<string, ContextInstance<unknown>>();
-  private config: Settings;
-  private activeTransport: Transport | undefined;
-  private stopPush: (() => void) | undefined;
+  // `declare`: fields set in the constructor (or later) emit no class-field
+  // initializer, bytes every app's bundle would carry (bench/client-size).
+  private declare config: Settings;
+  private declare activeTransport: Transport | undefined;
+  private declare stopPush: (() => void) | undefined;
   /** `undefined` until a session was fetched; `null` when the server has no CSRF token. */
-  private csrfToken: string | null | undefined;
-  private session: Promise<string | null> | undefined;
+  private declare csrfToken: string | null | undefined;
+  private declare session: Promise<string | null> | undefined;
   private readonly inflight = new Map<string, InFlight>();
   private pending: Pending[] = [];
-  private readonly host: InstanceHost;
+  private declare readonly host: InstanceHost;
   private readonly events = new EventLog();
   private mounts = 0;
-  private unlisten: (() => void) | undefined;
+  private declare unlisten: (() => void) | undefined;
 
   constructor(config: MizanConfig = {}) {
     this.config = defaults();
@@ -413,20 +415,6 @@ export class MizanClient {
     }
   }
 
-  /**
-   * Feeds an `X-Mizan-Invalidate` header to the kernel, from a `Response`
-   * the app fetched itself, its `Headers`, or the raw value.
-   */
-  processInvalidateHeader(source: string | Headers | { headers: Headers } | null | undefined): InvalidateTarget[] {
-    const value =
-      source == null || typeof source === 'string'
-        ? source
-        : ('get' in source ? source : source.headers).get(INVALIDATE_HEADER);
-    const targets = value ? parseInvalidateHeader(value) : [];
-    if (targets.length) this.invalidate(targets, 'header');
-    return targets;
-  }
-
   /** Seeds instances with data keyed by `instanceKey`; they count as fresh, so no request is made. */
   hydrate(data: Record<string, unknown>): void {
     for (const [key, bundle] of Object.entries(data)) {
@@ -491,6 +479,25 @@ export class MizanClient {
     if (signal) init.signal = signal;
     return init;
   }
+}
+
+/**
+ * Feeds an `X-Mizan-Invalidate` header to `client`, from a `Response` the app
+ * fetched itself, its `Headers`, or the raw value; returns its targets. A
+ * function rather than a method, so that an app that never calls it does not
+ * carry it.
+ */
+export function processInvalidateHeader(
+  client: MizanClient,
+  source: string | Headers | { headers: Headers } | null | undefined,
+): InvalidateTarget[] {
+  const value =
+    source == null || typeof source === 'string'
+      ? source
+      : ('get' in source ? source : source.headers).get(INVALIDATE_HEADER);
+  const targets = value ? parseInvalidateHeader(value) : [];
+  if (targets.length) client.invalidate(targets, 'header');
+  return targets;
 }
 
 let shared: MizanClient | undefined;

@@ -16,6 +16,7 @@ export {
   MizanClient,
   type MizanConfig,
   type Optimistic,
+  processInvalidateHeader,
 } from './client.js';
 export { MizanError } from './error.js';
 export type { MizanEvent } from './events.js';

@@ -45,36 +45,38 @@ export interface Layer {
 const IDLE: ContextState<never> = { data: undefined, status: 'idle', error: null, isFetching: false, updatedAt: 0 };
 
 export class ContextInstance<T = Record<string, unknown>> extends Subscribable {
-  readonly name: string;
+  // `declare`: fields set in the constructor (or later) emit no class-field
+  // initializer, bytes every app's bundle would carry (bench/client-size).
+  declare readonly name: string;
   /** The instance key (see `instanceKey`). */
-  readonly key: string;
+  declare readonly key: string;
   /** The params, as given by the latest `client.instance()` call for this key. */
-  params: Record<string, unknown>;
+  declare params: Record<string, unknown>;
 
   private state: ContextState<T> = IDLE;
   /** The server's data, before the optimistic layers. */
-  private base: T | undefined;
+  private declare base: T | undefined;
   private layers: Layer[] = [];
-  private readonly host: InstanceHost;
+  private declare readonly host: InstanceHost;
   /** No data yet, or the data may be out of date (invalidated, or the last fetch failed). */
   private stale = true;
   /** Invalidated while a fetch was in flight: fetch once more after it. */
   private again = false;
   /** Newer data arrived (a refresh) while a fetch was in flight: that fetch's result is dropped. */
   private superseded = false;
-  private running: Promise<void> | undefined;
-  private controller: AbortController | undefined;
+  private declare running: Promise<void> | undefined;
+  private declare controller: AbortController | undefined;
   /** Fetches started so far; numbers them for the layers' `after`. */
   private fetches = 0;
   /** Merges received while a fetch is in flight, re-applied to its result. */
   private lateMerges: MergeEntry[] = [];
-  private gcTimer: ReturnType<typeof setTimeout> | undefined;
+  private declare gcTimer: ReturnType<typeof setTimeout> | undefined;
   /**
    * Set from the first subscriber until the instance is dropped, not only
    * while it has subscribers: a push for an unmounted instance still marks it
    * stale, so a remount within the gc delay can trust its data.
    */
-  private unwatch: (() => void) | undefined;
+  private declare unwatch: (() => void) | undefined;
 
   constructor(host: InstanceHost, name: string, params: Record<string, unknown>, key: string) {
     super();

@@ -35,9 +35,11 @@ export interface MutationOptions<A, S = Record<string, unknown>> {
 const IDLE: MutationState<never, never> = { data: undefined, error: null, variables: undefined, isPending: false };
 
 export class Mutation<A, R, S = Record<string, unknown>> extends Subscribable {
-  readonly fn: string;
-  private readonly client: Pick<MizanClient, 'call'>;
-  private readonly options: CallOptions<A, S>;
+  // `declare`: fields set in the constructor (or later) emit no class-field
+  // initializer, bytes every app's bundle would carry (bench/client-size).
+  declare readonly fn: string;
+  private declare readonly client: Pick<MizanClient, 'call'>;
+  private declare readonly options: CallOptions<A, S>;
   private state: MutationState<A, R> = IDLE;
   /** Bumped by `reset`: calls made before it no longer write the state. */
   private epoch = 0;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { instanceKey, MizanError } from '../src/index.js';
+import { instanceKey, MizanError, processInvalidateHeader } from '../src/index.js';
 import { memoryClient, mounted, settle } from './support/memory.js';
 
 const setup = memoryClient;
@@ -120,7 +120,7 @@ describe('invalidation batching', () => {
     client.invalidate('user');
     client.invalidate({ context: 'user', params: { user_id: 5 } });
     client.invalidate([{ context: 'user', function: 'user_profile' }, 'user', 'user']);
-    client.processInvalidateHeader('user, user;user_id=5');
+    processInvalidateHeader(client, 'user, user;user_id=5');
     await settle();
     expect(transport.fetches).toHaveLength(2);
   });
@@ -302,12 +302,12 @@ describe('invalidation batching', () => {
     await mounted(client.instance('notifications'));
     transport.fetches = [];
     const response = new Response('<html/>', { headers: { 'X-Mizan-Invalidate': 'notifications, user;user_id=5' } });
-    expect(client.processInvalidateHeader(response)).toEqual(['notifications', { context: 'user', params: { user_id: '5' } }]);
+    expect(processInvalidateHeader(client, response)).toEqual(['notifications', { context: 'user', params: { user_id: '5' } }]);
     await settle();
     expect(transport.fetches).toHaveLength(2);
-    expect(client.processInvalidateHeader(new Headers())).toEqual([]);
-    expect(client.processInvalidateHeader(null)).toEqual([]);
-    client.processInvalidateHeader(new Headers({ 'x-mizan-invalidate': 'user;user_id=6' }));
+    expect(processInvalidateHeader(client, new Headers())).toEqual([]);
+    expect(processInvalidateHeader(client, null)).toEqual([]);
+    processInvalidateHeader(client, new Headers({ 'x-mizan-invalidate': 'user;user_id=6' }));
     await settle();
     expect(transport.fetches).toHaveLength(2);
   });
