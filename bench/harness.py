@@ -622,6 +622,19 @@ def client_size() -> str:
     )
 
 
+def single_flight(taskboard: str | None, plan: Plan) -> str | None:
+    """bench/single-flight: click to final UI for a scoped mutation through a
+    fixed delay, Mizan with and without single-flight beside TanStack Query +
+    tRPC, run now; its own RESULTS-single-flight.md is left alone."""
+    script = BENCH / "single-flight" / "single-flight.mjs"
+    if not taskboard or not script.exists():
+        return None
+    size = ["--rounds", "3", "--delay", "50"] if plan.smoke else []
+    out = subprocess.run(["node", script.name, "--taskboard", taskboard, *size],
+                         capture_output=True, text=True, check=True, cwd=script.parent)
+    return out.stdout
+
+
 def cache_table(binary: str | None, plan: Plan) -> str | None:
     """bench/cache's report (HIT vs MISS vs off, memory and Redis), run now;
     its own RESULTS-cache.md is left alone."""
@@ -867,7 +880,8 @@ def main() -> None:
     parser.add_argument("--out", required=True, help="where to write the report")
     parser.add_argument("--cache-bench", help="the mizan-bench-cache binary, when built")
     parser.add_argument("--live-bench", help="the mizan-bench-live binary, when built")
-    parser.add_argument("--ssr-taskboard", help="the taskboard binary, its web/ built, for SSR")
+    parser.add_argument("--taskboard",
+                        help="the taskboard binary (its web/ built): SSR and bench/single-flight")
     parser.add_argument("--ssr-only", action="store_true",
                         help="only the SSR measurement (bench/run --ssr)")
     parser.add_argument("--compare-servers",
@@ -881,7 +895,7 @@ def main() -> None:
     load_before = os.getloadavg()
     if args.ssr_only:
         log("ssr: the taskboard's board page, Mizan beside a bare Node server")
-        ssr = ssr_table(args.ssr_taskboard, plan, cores)
+        ssr = ssr_table(args.taskboard, plan, cores)
         load_after = os.getloadavg()
         Path(args.out).write_text("\n".join([
             "# Benchmark: server-side rendering"
@@ -1035,12 +1049,14 @@ def main() -> None:
     log("kernel")
     kernel_rows = kernel(plan)
     sizes = client_size()
+    log("single-flight: click to final UI (bench/single-flight)")
+    flight = single_flight(args.taskboard, plan)
     log("origin cache (bench/cache)")
     cache = cache_table(args.cache_bench, plan)
     log("live: idle sockets and fan-out (bench/live)")
     live = live_table(args.live_bench, plan, cores)
     log("ssr: the taskboard's board page, Mizan beside a bare Node server")
-    ssr = ssr_table(args.ssr_taskboard, plan, cores)
+    ssr = ssr_table(args.taskboard, plan, cores)
     load_after = os.getloadavg()
 
     # ---- the report
@@ -1212,6 +1228,11 @@ def main() -> None:
             f"{k['targets_per_s']:,.0f} | {k['refetches_per_s']:,.0f} | {us(k['us_per_batch'])} |"
         )
     lines += ["", "## Client size: kernel + React adapter", "", sizes.rstrip()]
+    lines += ["", "## Single-flight: click to final UI", ""]
+    lines.append(
+        flight.rstrip() if flight else "_`bench/single-flight/` is not in the tree; `bench/run` "
+        "runs and includes it when it is._"
+    )
     lines += ["", "## Live: idle sockets and push fan-out", ""]
     lines.append(
         live.rstrip() if live else "_`bench/live/` is not in the tree; `bench/run` builds, "

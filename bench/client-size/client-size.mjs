@@ -26,8 +26,8 @@ const frameworks = [
     mizan: ['@mizan/base', '@mizan/react'],
     tanstack: '@tanstack/react-query',
     minimal: {
-      mizan: `export { getClient } from '@mizan/base';
-export { ContextProvider, defineContext, MizanProvider, useContextState, useMember, useMutation } from '@mizan/react';`,
+      mizan: `export { ContextProvider, defineContext, MizanProvider, useContextState, useMember, useMizan, useMutation, useSuspenseContext } from '@mizan/react';`,
+      live: `export { websocket } from '@mizan/base';`,
       tanstack: `export { QueryClient, QueryClientProvider, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';`,
     },
   },
@@ -36,8 +36,8 @@ export { ContextProvider, defineContext, MizanProvider, useContextState, useMemb
     mizan: ['@mizan/base', '@mizan/vue'],
     tanstack: '@tanstack/vue-query',
     minimal: {
-      mizan: `export { getClient } from '@mizan/base';
-export { ContextProvider, defineContext, MizanProvider, mizanProviderProps, useContextState, useMember, useMutation } from '@mizan/vue';`,
+      mizan: `export { ContextProvider, defineContext, MizanProvider, mizanProviderProps, useContextState, useMember, useMizan, useMutation, useSuspenseContext } from '@mizan/vue';`,
+      live: `export { websocket } from '@mizan/base';`,
       tanstack: `export { QueryClient, VueQueryPlugin, useMutation, useQuery, useQueryClient } from '@tanstack/vue-query';`,
     },
   },
@@ -46,8 +46,8 @@ export { ContextProvider, defineContext, MizanProvider, mizanProviderProps, useC
     mizan: ['@mizan/base', '@mizan/svelte'],
     tanstack: '@tanstack/svelte-query',
     minimal: {
-      mizan: `export { getClient } from '@mizan/base';
-export { ContextProvider, defineContext, MizanProvider, useContextState, useMember, useMutation } from '@mizan/svelte';`,
+      mizan: `export { ContextProvider, defineContext, MizanProvider, useContextState, useMember, useMizan, useMutation } from '@mizan/svelte';`,
+      live: `export { websocket } from '@mizan/base';`,
       tanstack: `export { QueryClient, QueryClientProvider, createMutation, createQuery, useQueryClient } from '@tanstack/svelte-query';`,
     },
   },
@@ -104,14 +104,27 @@ const ratio = (a, b) => `${(a.gzip / b.gzip).toFixed(2)}x`;
 const rows = ['| framework | bundle | min | min + gzip | gzip vs Mizan |', '|---|---|---:|---:|---:|'];
 const summary = [];
 const versions = [`@mizan/* ${await versionOf('@mizan/base')}`];
+/** The React row's gzip size: the budget of issue #14 is 6 KiB, devtools excluded. */
+let budget = { with: 0, without: 0 };
+const BUDGET = 6 * 1024;
 for (const f of frameworks) {
   const mizanMin = await measure(f.minimal.mizan);
   const tanstackMin = await measure(f.minimal.tanstack);
   const mizanAll = await measure(f.mizan.map((p) => `export * from '${p}';`).join('\n'));
   const tanstackAll = await measure(`export * from '${f.tanstack}';`);
+  const mizanLive = await measure(`${f.minimal.mizan}\n${f.minimal.live}`);
   const adapter = f.mizan[1];
+  // Generated code exports a suspending hook per context; an app that calls none leaves it (and `ready`) out.
+  const noSuspense = f.minimal.mizan.includes('useSuspenseContext')
+    ? await measure(f.minimal.mizan.replace(', useSuspenseContext', ''))
+    : undefined;
+  if (f.name === 'React') budget = { with: mizanMin.gzip, without: noSuspense?.gzip ?? mizanMin.gzip };
   rows.push(
     `| ${f.name} | Mizan: what generated code imports (kernel + ${adapter}) | ${kib(mizanMin.min)} | ${kib(mizanMin.gzip)} | 1.00x |`,
+    `| ${f.name} | Mizan, live: the same + \`websocket()\` (socket transport, channels) | ${kib(mizanLive.min)} | ${kib(mizanLive.gzip)} | ${ratio(mizanLive, mizanMin)} |`,
+    ...(noSuspense
+      ? [`| ${f.name} | Mizan: the same, no suspending hook used | ${kib(noSuspense.min)} | ${kib(noSuspense.gzip)} | ${ratio(noSuspense, mizanMin)} |`]
+      : []),
     `| ${f.name} | TanStack Query: a minimal app import (${f.tanstack}) | ${kib(tanstackMin.min)} | ${kib(tanstackMin.gzip)} | ${ratio(tanstackMin, mizanMin)} |`,
     `| ${f.name} | Mizan: every export of both packages | ${kib(mizanAll.min)} | ${kib(mizanAll.gzip)} | 1.00x |`,
     `| ${f.name} | TanStack Query: every export | ${kib(tanstackAll.min)} | ${kib(tanstackAll.gzip)} | ${ratio(tanstackAll, mizanAll)} |`,
@@ -124,6 +137,9 @@ for (const f of frameworks) {
 }
 
 const table = [
+  `- Target: the kernel + React adapter (what generated code imports, devtools excluded) under 6 KiB gzipped: ` +
+    `**${budget.with < BUDGET ? 'met' : 'missed'}** (${kib(budget.with)}; ${kib(budget.without)} for an app that uses no suspending hook).`,
+  '',
   ...rows,
   '',
   ...summary,
@@ -142,8 +158,11 @@ Written by \`npm run bench -w bench/client-size\` (\`bench/client-size/client-si
 Both libraries are measured in the same run, the same way, for each framework.
 The Mizan rows bundle what the generated client of that framework imports: the
 kernel (\`@mizan/base\`: HTTP transport, context instances, invalidation, merge,
-retries, session/CSRF, and the live WebSocket transport with channels, which
-\`live: true\` needs and so every app carries) and the framework's adapter.
+single-flight refresh, optimistic updates, the mutation queue, cancellation,
+retries, session/CSRF, the event hook devtools read) and the framework's
+adapter (suspending hooks included). The live WebSocket transport with
+channels is a separate import (\`live: websocket()\`): the *live* rows add it.
+\`@mizan/devtools\` is in no row: an app loads it only while developing.
 The TanStack rows are the imports of a minimal app that fetches and mutates
 with that framework's TanStack Query adapter; unlike Mizan, such an app still
 writes its query keys, fetchers and invalidation by hand, and has no push

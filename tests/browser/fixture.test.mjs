@@ -91,34 +91,39 @@ for (const framework of FRAMEWORKS) for (const mode of MODES) {
       await waitForText(page, 'current-user', 'anon@example.com (anonymous)');
     });
 
-    test('a mutation elsewhere on the page refetches the one instance it scopes', async () => {
+    // Single-flight (PROTOCOL.md §3.5): a call asks back the shown instances of
+    // the contexts it affects that its arguments may scope, and the reply
+    // brings them: no refetch after it.
+    test('a mutation elsewhere on the page brings back the one instance it scopes with its reply', async () => {
       api.reset();
       await page.getByTestId('rename-name').fill('Ada');
       await page.getByTestId('rename-user').click();
       await waitForText(page, 'user-1-name', 'Ada');
       await api.quiet();
-      assert.deepEqual(api.contexts(), ['user;user_id=1']);
+      assert.deepEqual(api.refreshes(), [['user;user_id=1']]);
+      assert.deepEqual(api.contexts(), [], 'no refetch');
       assert.equal(api.calls(), 1);
       assertTransport();
       await waitForText(page, 'user-2-name', 'bob');
     });
 
-    test('a broad invalidation refetches every mounted instance once', async () => {
+    test('a broad invalidation brings back every shown instance of its context with the reply', async () => {
       api.reset();
-      const refetched = Promise.all([api.response('user;user_id=1'), api.response('user;user_id=2')]);
       await page.getByTestId('touch-users').click();
-      await refetched;
       await api.quiet();
-      assert.deepEqual(api.contexts().sort(), ['user;user_id=1', 'user;user_id=2']);
+      assert.equal(api.replies(), 1);
+      assert.deepEqual(api.refreshes().map((keys) => [...keys].sort()), [['user;user_id=1', 'user;user_id=2']]);
+      assert.deepEqual(api.contexts(), [], 'no refetch');
     });
 
-    test('a scoped invalidation by a string with delimiters hits only that instance', async () => {
+    test('a scoped invalidation by a string with delimiters asks back only that instance', async () => {
       api.reset();
-      const refetched = api.response('search;q=a b;c');
       await page.getByTestId('bump-special').click();
-      await refetched;
       await api.quiet();
-      assert.deepEqual(api.contexts(), ['search;q=a b;c']);
+      assert.equal(api.replies(), 1);
+      // The key as it goes on the wire (§3.3): `q` percent-encoded.
+      assert.deepEqual(api.refreshes(), [['search;q=a%20b%3Bc']]);
+      assert.deepEqual(api.contexts(), [], 'no refetch');
     });
 
     test('a merge (replace of a slot) updates the page with no request', async () => {

@@ -177,6 +177,10 @@ export function trackApi(page) {
   let frames = [];
   /** @type {string[]} */
   let pushes = [];
+  /** The `refresh` list of each call, as sent (PROTOCOL.md §3.5). */
+  let refreshes = [];
+  /** Replies to calls received, over HTTP or the socket. */
+  let replies = 0;
   let sockets = 0;
   let inFlight = 0;
   let lastActivity = Date.now();
@@ -191,6 +195,7 @@ export function trackApi(page) {
     const url = new URL(req.url());
     if (!url.pathname.startsWith(API)) return;
     seen.push({ method: req.method(), path: url.pathname.slice(API.length - 1), url });
+    if (url.pathname === `${API}call/`) refreshes.push(refreshOf(req.postData()));
     inFlight++;
     lastActivity = Date.now();
   });
@@ -204,6 +209,7 @@ export function trackApi(page) {
   page.on('response', (res) => {
     const url = new URL(res.url());
     if (url.pathname.startsWith(`${API}ctx/`)) answered(instanceName(url));
+    if (url.pathname === `${API}call/`) replies++;
   });
   page.on('websocket', (ws) => {
     if (!new URL(ws.url()).pathname.startsWith(`${API}ws/`)) return;
@@ -214,7 +220,8 @@ export function trackApi(page) {
       const frame = JSON.parse(String(payload));
       const name = frameName(frame);
       frames.push({ action: frame.action, name });
-      asked.set(frame.id, frame.action === 'fetch' ? name : '');
+      if (frame.action === 'call') refreshes.push(frame.refresh ?? []);
+      asked.set(frame.id, frame.action === 'fetch' ? name : frame.action === 'call' ? 'call' : '');
       inFlight++;
       lastActivity = Date.now();
     });
@@ -229,7 +236,8 @@ export function trackApi(page) {
       const instance = asked.get(frame.id);
       asked.delete(frame.id);
       inFlight--;
-      if (instance) answered(instance);
+      if (instance === 'call') replies++;
+      else if (instance) answered(instance);
     });
     ws.on('close', () => {
       inFlight -= asked.size;
@@ -242,6 +250,8 @@ export function trackApi(page) {
       seen = [];
       frames = [];
       pushes = [];
+      refreshes = [];
+      replies = 0;
     },
     /** Every request: `GET /ctx/user/`, `WS fetch user;user_id=1`. */
     all: () => [...seen.map((r) => `${r.method} ${r.path}`), ...frames.map((f) => `WS ${f.action} ${f.name}`)],
@@ -252,6 +262,10 @@ export function trackApi(page) {
       ...frames.filter((f) => f.action === 'fetch').map((f) => f.name),
     ],
     calls: () => seen.filter((r) => r.path === '/call/').length + frames.filter((f) => f.action === 'call').length,
+    /** Each call's `refresh` list (the instances it asked back with its reply), in order. */
+    refreshes: () => refreshes,
+    /** How many calls were answered so far. */
+    replies: () => replies,
     /** Frames the server pushed unasked: `invalidate user;user_id=1`, `message chat;room=general`. */
     pushes: () => pushes,
     /** Sockets the page opened since it was tracked (each one request, at connect). */
@@ -277,6 +291,15 @@ export function trackApi(page) {
       }
     },
   };
+}
+
+/** The `refresh` list of an HTTP call's JSON body (`[]` when it has none, or is multipart). */
+function refreshOf(body) {
+  try {
+    return JSON.parse(body ?? '{}').refresh ?? [];
+  } catch {
+    return [];
+  }
 }
 
 /** A socket frame's instance (`user;user_id=1`, `chat;room=general`) or function (`rename_user`). */

@@ -1,7 +1,8 @@
 //! The Mizan client generator.
 //!
 //! Reads the KDL IR a Mizan backend emits (`docs/ir.md`) and writes typed
-//! clients: the `ts` target (types and one function per RPC and per context)
+//! clients: the `ts` target (types, and `createApi(client)`: one method per
+//! RPC, per context and per channel, bound to the client it is given)
 //! and the framework targets `react`, `vue` and `svelte` (providers and
 //! hooks, the same names in each framework's idiom). The `mizan-generate`
 //! binary drives it from a `mizan.toml`; see `docs/codegen.md`.
@@ -17,7 +18,8 @@
 //!      }\n",
 //! )?;
 //! let ts = emit(&ir, &Target::Ts)?.into_file().expect("ts is one file");
-//! assert!(ts.contains("export function callAdd(args: AddArgs): Promise<number> {"));
+//! assert!(ts.contains("export function createApi(client: MizanClient) {"));
+//! assert!(ts.contains("    callAdd(args: AddArgs): Promise<number> {"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 

@@ -5,9 +5,9 @@
 //!
 //! | function | kind | what the client does after it |
 //! |---|---|---|
-//! | `move_task` | `affects = board` | refetches `board;board_id=<id>` once, no other board |
-//! | `complete_task` | `affects = [board, task]` | refetches that board and that task |
-//! | `add_comment` | `affects = task` | refetches `task;task_id=<id>` |
+//! | `move_task` | `affects = board` | gets `board;board_id=<id>` back with the reply (single-flight), no other board |
+//! | `complete_task` | `affects = [board, task]` | gets that board and that task back with the reply |
+//! | `add_comment` | `affects = task` | gets `task;task_id=<id>` back with the reply |
 //! | `rename_task`, `add_task` | `merge = board` | upserts the card into `board_tasks`: no request |
 //! | `edit_description` | `merge = task` | replaces `task_detail`: no request |
 //!
@@ -21,6 +21,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use mizan::axum::Router;
 use mizan::prelude::*;
@@ -33,6 +34,12 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8766";
 
 /// The longest task title the board accepts.
 pub const MAX_TITLE_CHARS: usize = 120;
+
+/// How long every call waits before it runs (`MIZAN_DEMO_DELAY_MS` for the
+/// binary): a slow network or a busy server, to watch optimistic updates
+/// and single-flight refreshes at work. Zero by default.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Latency(pub Duration);
 
 // ---- types -------------------------------------------------------------
 
@@ -379,6 +386,22 @@ impl State {
         }
     }
 
+    /// A card goes to the board's last column (done) only when someone
+    /// works on it: somebody has to have done it.
+    fn check_done(&self, board_id: i64, task: &Task, column: &str) -> Result<(), MizanError> {
+        let last = self.board(board_id)?.columns.last().map(|c| c.id.as_str());
+        if task.card.assignee_id.is_none() && last == Some(column) {
+            return Err(MizanError::invalid_field(
+                "column",
+                format!(
+                    "“{}” has nobody assigned: assign someone before it can be done.",
+                    task.card.title
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     fn column_title(&self, board_id: i64, column: &str) -> Result<String, MizanError> {
         self.check_column(board_id, column)?;
         Ok(self
@@ -447,6 +470,15 @@ impl State {
 
 fn store(req: &Request) -> Result<MutexGuard<'_, State>, MizanError> {
     Ok(req.state::<Store>()?.lock())
+}
+
+/// Waits out the demo's [`Latency`], if the server was given one.
+async fn slow_down(req: &Request) {
+    if let Ok(Latency(delay)) = req.state::<Latency>()
+        && !delay.is_zero()
+    {
+        tokio::time::sleep(*delay).await;
+    }
 }
 
 fn title(field: &str, text: &str) -> Result<String, MizanError> {
@@ -615,6 +647,7 @@ pub async fn rename_task(
     task_id: i64,
     title: String,
 ) -> Result<TaskCard, MizanError> {
+    slow_down(req).await;
     let title = self::title("title", &title)?;
     let card = {
         let mut state = store(req)?;
@@ -635,6 +668,7 @@ pub async fn add_task(
     title: String,
     column: Option<String>,
 ) -> Result<TaskCard, MizanError> {
+    slow_down(req).await;
     let title = self::title("title", &title)?;
     let card = store(req)?.add_card(board_id, title, column)?;
     announce(req, board_id, format!("added “{}”", card.title)).await;
@@ -648,6 +682,7 @@ pub async fn edit_description(
     task_id: i64,
     description: String,
 ) -> Result<TaskDetail, MizanError> {
+    slow_down(req).await;
     let mut state = store(req)?;
     let task = state
         .tasks
@@ -658,8 +693,9 @@ pub async fn edit_description(
 }
 
 /// Moves a card to another column. Invalidates `board;board_id=<board_id>`:
-/// every component showing that board refetches it, in one request; other
-/// boards are left alone.
+/// a client that shows that board gets it back with the reply (single-flight),
+/// other pages showing it refetch it, in one request; other boards are left
+/// alone. Only a card someone works on can go to the last column.
 #[mizan::client(affects = BoardCtx)]
 pub async fn move_task(
     req: &Request,
@@ -667,9 +703,12 @@ pub async fn move_task(
     task_id: i64,
     column: String,
 ) -> Result<TaskCard, MizanError> {
+    slow_down(req).await;
     let (card, text) = {
         let mut state = store(req)?;
         let heading = state.column_title(board_id, &column)?;
+        state.task_on_board(board_id, task_id)?;
+        state.check_done(board_id, state.task(task_id)?, &column)?;
         let task = state.task_on_board(board_id, task_id)?;
         task.card.column = column;
         let text = format!("moved “{}” to {heading}", task.card.title);
@@ -679,14 +718,15 @@ pub async fn move_task(
     Ok(card)
 }
 
-/// Moves the card to the board's last column and records it on the task.
-/// Invalidates that board and that task.
+/// Moves the card to the board's last column and records it on the task
+/// (only a card someone works on). Invalidates that board and that task.
 #[mizan::client(affects = [BoardCtx, TaskCtx])]
 pub async fn complete_task(
     req: &Request,
     board_id: i64,
     task_id: i64,
 ) -> Result<TaskCard, MizanError> {
+    slow_down(req).await;
     let (card, already) = {
         let mut state = store(req)?;
         let done = state
@@ -695,6 +735,8 @@ pub async fn complete_task(
             .last()
             .map(|c| c.id.clone())
             .ok_or_else(|| MizanError::internal("a board without columns"))?;
+        state.task_on_board(board_id, task_id)?;
+        state.check_done(board_id, state.task(task_id)?, &done)?;
         let task = state.task_on_board(board_id, task_id)?;
         let already = task.card.column == done;
         task.card.column = done;
@@ -714,6 +756,7 @@ pub async fn complete_task(
 /// `task;task_id=<task_id>`.
 #[mizan::client(affects = TaskCtx)]
 pub async fn add_comment(req: &Request, task_id: i64, body: String) -> Result<Comment, MizanError> {
+    slow_down(req).await;
     let body = body.trim();
     if body.is_empty() {
         return Err(MizanError::invalid_field("body", "Write something first."));
@@ -737,9 +780,15 @@ pub fn registry() -> Result<Registry, mizan::RegistryError> {
 
 /// The Mizan server with fresh seed state.
 pub fn server() -> Result<Server, Box<dyn std::error::Error>> {
+    server_with(Latency::default())
+}
+
+/// The Mizan server with fresh seed state, every call slowed by `latency`.
+pub fn server_with(latency: Latency) -> Result<Server, Box<dyn std::error::Error>> {
     Ok(Server::builder()
         .registry(registry()?)
         .state(Store::default())
+        .state(latency)
         .build()?)
 }
 

@@ -4,9 +4,12 @@
 //! `web/dist` (`MIZAN_DEMO_WEB_DIR` to serve another; its server bundle is
 //! the sibling `dist-server/`; `MIZAN_DEMO_SSR_WORKERS` render workers,
 //! default one per core).
+//! `MIZAN_DEMO_DELAY_MS` slows every call by that much, to watch what
+//! optimistic updates and single-flight refreshes do on a slow server.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -38,9 +41,16 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             web_dir.display()
         );
     }
+    let delay = match std::env::var("MIZAN_DEMO_DELAY_MS") {
+        Ok(ms) => ms.parse().map_err(|_| {
+            format!("MIZAN_DEMO_DELAY_MS must be a number of milliseconds, not `{ms}`")
+        })?,
+        Err(_) => 0,
+    };
+    let latency = taskboard::Latency(Duration::from_millis(delay));
     // The board is rendered on the server when the UI's server bundle is
     // built; without it, the client renders every page.
-    let server = taskboard::server()?;
+    let server = taskboard::server_with(latency)?;
     let workers = std::env::var("MIZAN_DEMO_SSR_WORKERS")
         .ok()
         .and_then(|n| n.parse().ok());

@@ -47,10 +47,15 @@ async fn start() -> App {
 impl App {
     /// `POST /call/`: status, `X-Mizan-Invalidate`, body.
     async fn call(&self, function: &str, args: Value) -> (u16, Option<String>, Value) {
+        self.send(json!({"fn": function, "args": args})).await
+    }
+
+    /// `POST /call/` with an envelope as given (`refresh` included).
+    async fn send(&self, envelope: Value) -> (u16, Option<String>, Value) {
         let res = self
             .http
             .post(format!("{}/api/mizan/call/", self.base))
-            .json(&json!({"fn": function, "args": args}))
+            .json(&envelope)
             .send()
             .await
             .expect("request");
@@ -93,6 +98,60 @@ async fn move_task_invalidates_only_its_board() {
     assert!(body.get("merge").is_none());
     let board = app.context("board/?board_id=1").await;
     assert_eq!(board["board_tasks"][1]["column"], "review");
+}
+
+#[tokio::test]
+async fn a_move_brings_back_the_board_the_client_shows() {
+    let app = start().await;
+    let (status, _, body) = app
+        .send(json!({
+            "fn": "move_task",
+            "args": {"board_id": 1, "task_id": 2, "column": "review"},
+            "refresh": ["board;board_id=1", "board;board_id=2"],
+        }))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // Board 2 is not hit: left out. Board 1 is what GET /ctx/ now says.
+    let refreshed = body["refreshed"].as_object().expect("refreshed");
+    assert_eq!(refreshed.keys().collect::<Vec<_>>(), ["board;board_id=1"]);
+    assert_eq!(
+        refreshed["board;board_id=1"],
+        app.context("board/?board_id=1").await
+    );
+    assert_eq!(
+        body["refreshed"]["board;board_id=1"]["board_tasks"][1]["column"],
+        "review"
+    );
+}
+
+#[tokio::test]
+async fn only_a_card_someone_works_on_can_be_done() {
+    let app = start().await;
+    // Task 6 has nobody assigned.
+    for (function, args) in [
+        (
+            "move_task",
+            json!({"board_id": 1, "task_id": 6, "column": "done"}),
+        ),
+        ("complete_task", json!({"board_id": 1, "task_id": 6})),
+    ] {
+        let (status, header, body) = app.call(function, args).await;
+        assert_eq!(status, 422, "{body}");
+        assert_eq!(header, None, "a failed call invalidates nothing");
+        assert_eq!(
+            body["error"]["details"]["fields"]["column"],
+            json!([
+                "“Draft the onboarding email” has nobody assigned: assign someone before it can be done."
+            ])
+        );
+    }
+    let (status, _, body) = app
+        .call(
+            "move_task",
+            json!({"board_id": 1, "task_id": 6, "column": "review"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
 }
 
 #[tokio::test]

@@ -9,10 +9,11 @@ export default defineConfig({
   // The server links the client bundle from the manifest (dist/.vite/manifest.json).
   build: { manifest: true },
   resolve: {
-    // The workspace's kernel and React adapter from their sources: no package
-    // build needed before this one, and one copy of each in the bundle.
+    // The workspace's kernel, React adapter and devtools from their sources:
+    // no package build needed before this one, and one copy of each in the bundle.
     alias: {
       '@mizan/base': source('../../../packages/base/src/index.ts'),
+      '@mizan/devtools': source('../../../packages/devtools/src/index.ts'),
       '@mizan/react': source('../../../packages/react/src/index.ts'),
     },
   },

@@ -5,7 +5,9 @@
  * `getState` are bound, and `getState` returns the same object until the
  * state changes.
  */
+import type { MizanClient } from './client.js';
 import { MizanError, toMizanError } from './error.js';
+import { definedParams, formatTarget } from './invalidation.js';
 import { Subscribable } from './subscribable.js';
 import type { ChannelEvents } from './transport.js';
 
@@ -27,8 +29,8 @@ export interface ChannelState<M> {
 /** How many messages a channel instance keeps. */
 export const CHANNEL_HISTORY = 100;
 
-/** What a channel instance needs from its client. */
-export interface ChannelHost {
+/** What a channel instance needs from its client's channels. */
+interface ChannelHost {
   /** Joins through the transport; `undefined` when the transport has no channels. */
   join(channel: ChannelInstance<unknown, unknown>, events: ChannelEvents): (() => void) | undefined;
   send(channel: ChannelInstance<unknown, unknown>, message: unknown): Promise<void>;
@@ -110,7 +112,7 @@ export class ChannelInstance<S = unknown, M = unknown> extends Subscribable {
 
   protected override onLastListener(): void {
     this.leaveTimer = setTimeout(() => {
-      if (this.listenerCount > 0) return;
+      if (this.subscribers) return;
       this.leave?.();
       this.leave = undefined;
       this.update(CLOSED);
@@ -123,7 +125,7 @@ export class ChannelInstance<S = unknown, M = unknown> extends Subscribable {
     if (!this.leave) return;
     this.leave();
     this.leave = undefined;
-    if (this.listenerCount > 0) this.onFirstListener();
+    if (this.subscribers) this.onFirstListener();
   }
 
   private update(patch: Partial<ChannelState<M>>): void {
@@ -132,11 +134,49 @@ export class ChannelInstance<S = unknown, M = unknown> extends Subscribable {
   }
 }
 
+/** Each client's channel instances, by key, and what they need from it. */
+const registries = new WeakMap<MizanClient, [Map<string, ChannelInstance<unknown, unknown>>, ChannelHost]>();
+
+/**
+ * The channel instance `name` with `params` of `client` (PROTOCOL.md §6.1),
+ * created on first use: joined while it has subscribers (or `join()`
+ * holders), with the messages received since. Needs a live client. Kept out
+ * of the client itself so that an app without channels does not carry them.
+ */
+export function openChannel<S = unknown, M = unknown>(client: MizanClient, name: string, params: object = {}): ChannelInstance<S, M> {
+  let registry = registries.get(client);
+  if (!registry) {
+    const channels = new Map<string, ChannelInstance<unknown, unknown>>();
+    const host: ChannelHost = {
+      join: (channel, events) => client.transport.join?.(channel.name, channel.params, events),
+      send: (channel, message) => {
+        const { transport } = client;
+        return transport.send ? transport.send(channel.name, channel.params, message) : Promise.reject(notLive(channel.name));
+      },
+      adopt: (channel) => {
+        if (!channels.has(channel.key)) channels.set(channel.key, channel);
+      },
+      drop: (channel) => {
+        if (channels.get(channel.key) === channel) channels.delete(channel.key);
+      },
+    };
+    // Another transport: every joined channel joins through it.
+    client.on((event) => event.type === 'transport' && channels.forEach((channel) => channel.rejoin()));
+    registries.set(client, (registry = [channels, host]));
+  }
+  const [channels, host] = registry;
+  const p = definedParams(params);
+  const key = formatTarget(name, p);
+  let channel = channels.get(key);
+  if (!channel) channels.set(key, (channel = new ChannelInstance(host, name, p, key)));
+  return channel as ChannelInstance<S, M>;
+}
+
 /** The error of a channel on a client that is not live. */
-export function notLive(name: string): MizanError {
+function notLive(name: string): MizanError {
   return new MizanError(
     0,
     'NOT_LIVE',
-    `Channel \`${name}\` needs the live transport: configure the client with \`live: true\``,
+    `Channel \`${name}\` needs the live transport: configure the client with \`live: websocket()\``,
   );
 }

@@ -2,10 +2,12 @@
  * The kernel: one client owns the reconciled view of the server (its context
  * instances) and the paths that change it (responses, pushes, headers).
  */
-import { ChannelInstance, type ChannelHost, notLive } from './channel.js';
-import { toMizanError } from './error.js';
-import { ContextInstance, type InstanceHost } from './instance.js';
+import { canonicalString } from './canonical.js';
+import { isObject, toMizanError } from './error.js';
+import { EventLog, type MizanEvent } from './events.js';
+import { ContextInstance, type InstanceHost, type Layer } from './instance.js';
 import {
+  definedParams,
   formatTarget,
   INVALIDATE_HEADER,
   type InvalidateTarget,
@@ -16,13 +18,26 @@ import {
 } from './invalidation.js';
 import type { MergeEntry } from './merge.js';
 import { exponentialBackoff, withRetry } from './retry.js';
-import type { Push, RequestContext, Transport } from './transport.js';
 import { ssrData } from './ssr.js';
+import type { CallResponse, RequestContext, Transport } from './transport.js';
 import { httpTransport } from './transport/http.js';
-import { type SocketTransportOptions, socketTransport, socketUrl } from './transport/socket.js';
 
-/** How the client goes live (`live: true` takes every default). */
-export type LiveOptions = Partial<Omit<SocketTransportOptions, 'fallback' | 'token'>>;
+/** What a live transport is made from: the client's mount point, the transport it falls back to, its token. */
+export interface LiveInit {
+  baseUrl: string;
+  fallback: Transport;
+  token(): string | undefined;
+}
+
+/**
+ * A live transport's factory, e.g. `websocket()`: the client makes the
+ * transport when it first needs one. `undefined` where it cannot be made
+ * (server rendering): the client then stays on `fallback`.
+ */
+export type LiveTransport = ((init: LiveInit) => Transport | undefined) & {
+  /** Whether `other` makes the same transport (a factory made again per render with equal options does). */
+  same?(other: LiveTransport): boolean;
+};
 
 export interface MizanConfig {
   /** Mount point of the Mizan endpoints for the default HTTP transport. Default `/api/mizan`. */
@@ -34,13 +49,13 @@ export interface MizanConfig {
   /** Replaces the default HTTP transport. Configure it before anything subscribes. */
   transport?: Transport;
   /**
-   * Live updates over one WebSocket (PROTOCOL.md §6): calls, fetches and
-   * channels go over it while it is open (HTTP, or `transport`, while it is
-   * down), and the server pushes every invalidation and merge that hits an
-   * instance this client shows. `true`, or options (`url`, `socket`,
-   * `reconnectDelay`, `connectTimeoutMs`; see `socketTransport`).
+   * Live updates (PROTOCOL.md §6): `websocket()` (a separate import, so that
+   * an app that is not live does not carry it) makes calls, fetches and
+   * channels go over one WebSocket while it is open (HTTP, or `transport`,
+   * while it is down), and the server pushes every invalidation and merge
+   * that hits an instance this client shows.
    */
-  live?: boolean | LiveOptions;
+  live?: LiveTransport | false;
   /** Extra headers on every request, or a function read per request. */
   headers?: Record<string, string> | (() => Record<string, string>);
   /** A Mizan Web Token sent as `X-Mizan-Token`, or a function read per request. */
@@ -51,6 +66,12 @@ export interface MizanConfig {
    * not CSRF-checked).
    */
   csrf?: boolean;
+  /**
+   * Single-flight (PROTOCOL.md §3.5): a call asks for the shown instances of
+   * the contexts its function affects back with its reply, instead of a
+   * refetch after it. Default `true`.
+   */
+  refresh?: boolean;
   /** Retries of a failed context fetch or session init (network errors, 5xx). Default 3. */
   retry?: number;
   /** Delay before retry `attempt` (0-based). Default 1 s, 2 s, 4 s... capped at 30 s. */
@@ -58,21 +79,47 @@ export interface MizanConfig {
   /** How long an instance with no subscribers is kept. Default 5 minutes. */
   gcTimeMs?: number;
   /**
-   * Refetch watched instances when the page becomes visible. Default: on in
-   * browsers, unless `live` (the socket's pushes keep them fresh).
+   * Refetch watched instances when the page becomes visible (from `mount()`
+   * to `unmount()`). Default: on, unless `live` (the socket's pushes keep
+   * them fresh).
    */
   refetchOnFocus?: boolean;
   /**
-   * Refetch watched instances when the browser comes back online. Default:
-   * on in browsers, unless `live` (the socket refetches what may have missed
-   * a push when it reconnects).
+   * Refetch watched instances when the browser comes back online (from
+   * `mount()` to `unmount()`). Default: on, unless `live` (the socket
+   * refetches what may have missed a push when it reconnects).
    */
   refetchOnReconnect?: boolean;
 }
 
+/**
+ * Per slot (a member function of a context), the change a mutation makes to
+ * its data, shown at once: `(current, args) => next`.
+ */
+export type Optimistic<A, S = Record<string, unknown>> = { [K in keyof S]?: (current: S[K], args: A) => S[K] };
+
+export interface CallOptions<A = Record<string, unknown>, S = Record<string, unknown>> {
+  signal?: AbortSignal;
+  /**
+   * The contexts the function affects (the generated client knows them from
+   * the IR): their shown instances that the arguments may scope come back
+   * refreshed with the reply (PROTOCOL.md §3.5).
+   */
+  affects?: readonly string[];
+  /**
+   * Changes shown at once in the shown instances whose params agree with
+   * the arguments; taken back if the call fails, replaced by the server's
+   * data (merge, refresh or refetch) once it succeeded.
+   */
+  optimistic?: Optimistic<A, S> | undefined;
+  /** The call is sent once this settles (a mutation's queue); the optimistic changes are shown before. */
+  after?: Promise<unknown>;
+}
+
 type Settings = MizanConfig & Required<Pick<MizanConfig, 'baseUrl' | 'csrf' | 'retry' | 'retryDelay' | 'gcTimeMs'>>;
 
-const inBrowser = typeof window !== 'undefined' && typeof document !== 'undefined';
+/** The server's cap on `refresh` entries (PROTOCOL.md §3.5). */
+const REFRESH_LIMIT = 16;
 
 function defaults(): Settings {
   return {
@@ -88,7 +135,13 @@ interface InFlight {
   name: string;
   params: Record<string, unknown>;
   promise: Promise<Record<string, unknown>>;
+  controller: AbortController;
+  /** Callers that may abort: the request is aborted when all of them did. `Infinity` once one cannot. */
+  holders: number;
 }
+
+/** An invalidation waiting for the batch: the target and the instances it must spare (refreshed with it). */
+type Pending = [InvalidateTarget, ReadonlySet<string> | undefined];
 
 /**
  * The instance key: `context`, then `;key=value` per param, keys sorted and
@@ -101,60 +154,79 @@ export function instanceKey(name: string, params: object = {}): string {
   return formatTarget(name, definedParams(params));
 }
 
-function definedParams(params: object): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(params)) if (v !== undefined) out[k] = v;
-  return out;
+/**
+ * Whether a call with `args` may change the instance with `params`: the
+ * server scopes by the arguments named like the context's params
+ * (PROTOCOL.md §3.2), so every param the arguments name must agree.
+ */
+function agrees(args: Record<string, unknown>, params: Record<string, unknown>): boolean {
+  return Object.keys(params).every((k) => args[k] === undefined || canonicalString(args[k]) === canonicalString(params[k]));
 }
 
 export class MizanClient {
-  private config: Settings;
-  private activeTransport: Transport | undefined;
-  private stopPush: (() => void) | undefined;
+  /** Every instance, by key (read by devtools). */
+  readonly instances = new Map<string, ContextInstance<unknown>>();
+  // `declare`: fields set in the constructor (or later) emit no class-field
+  // initializer, bytes every app's bundle would carry (bench/client-size).
+  private declare config: Settings;
+  private declare activeTransport: Transport | undefined;
+  private declare stopPush: (() => void) | undefined;
   /** `undefined` until a session was fetched; `null` when the server has no CSRF token. */
-  private csrfToken: string | null | undefined;
-  private session: Promise<string | null> | undefined;
-  private readonly instances = new Map<string, ContextInstance<unknown>>();
-  private readonly channels = new Map<string, ChannelInstance<unknown, unknown>>();
+  private declare csrfToken: string | null | undefined;
+  private declare session: Promise<string | null> | undefined;
   private readonly inflight = new Map<string, InFlight>();
-  private pending: InvalidateTarget[] = [];
-  private readonly host: InstanceHost;
-  private readonly channelHost: ChannelHost;
+  private pending: Pending[] = [];
+  private declare readonly host: InstanceHost;
+  private readonly events = new EventLog();
+  private mounts = 0;
+  private declare unlisten: (() => void) | undefined;
 
   constructor(config: MizanConfig = {}) {
     this.config = defaults();
     this.configure(config);
     this.host = {
       gcTimeMs: () => this.config.gcTimeMs,
-      fetchContext: (name, params) => this.fetchContext(name, params),
+      fetch: (instance, signal) => {
+        this.emit({ type: 'fetch', key: instance.key });
+        return this.fetchContext(instance.name, instance.params, signal);
+      },
       watch: (instance) => this.transport.watch?.(instance.name, instance.params),
       drop: (instance) => {
         if (this.instances.get(instance.key) === instance) this.instances.delete(instance.key);
-      },
-    };
-    this.channelHost = {
-      join: (channel, events) => this.transport.join?.(channel.name, channel.params, events),
-      send: (channel, message) => {
-        const { transport } = this;
-        return transport.send ? transport.send(channel.name, channel.params, message) : Promise.reject(notLive(channel.name));
-      },
-      adopt: (channel) => {
-        if (!this.channels.has(channel.key)) this.channels.set(channel.key, channel);
-      },
-      drop: (channel) => {
-        if (this.channels.get(channel.key) === channel) this.channels.delete(channel.key);
+        this.emit({ type: 'instance', key: instance.key });
       },
     };
     const ssr = ssrData();
     if (ssr) this.hydrate(ssr.contexts);
-    if (inBrowser) {
-      // Without a socket, the only ways to notice what changed while the page was away.
-      const refetch = (option: boolean | undefined) => (option ?? !this.config.live) && this.invalidateAll();
-      document.addEventListener('visibilitychange', () => {
-        if (document.visibilityState === 'visible') refetch(this.config.refetchOnFocus);
-      });
-      window.addEventListener('online', () => refetch(this.config.refetchOnReconnect));
-    }
+  }
+
+  /** Listens to what the client does and hears (devtools); returns the function that stops it. */
+  on(listener: (event: MizanEvent) => void): () => void {
+    return this.events.subscribe(listener);
+  }
+
+  /**
+   * Starts listening to the page for `refetchOnFocus` and
+   * `refetchOnReconnect`. Counted: the listeners go with the last
+   * `unmount()`. A framework's provider calls both; a client that is never
+   * mounted (server rendering, tests) touches no global.
+   */
+  mount(): void {
+    if (this.mounts++ || typeof document === 'undefined') return;
+    // Without a socket, the only ways to notice what changed while the page was away.
+    const refetch = (option: boolean | undefined, cause: string) => (option ?? !this.config.live) && this.invalidateAll(cause);
+    const focus = () => document.visibilityState === 'visible' && refetch(this.config.refetchOnFocus, 'focus');
+    const online = () => refetch(this.config.refetchOnReconnect, 'reconnect');
+    document.addEventListener('visibilitychange', focus);
+    addEventListener('online', online);
+    this.unlisten = () => {
+      document.removeEventListener('visibilitychange', focus);
+      removeEventListener('online', online);
+    };
+  }
+
+  unmount(): void {
+    if (this.mounts > 0 && --this.mounts === 0) this.unlisten?.();
   }
 
   /** Merges `config` into the current configuration; an `undefined` value restores the default. */
@@ -165,14 +237,14 @@ export class MizanClient {
     this.config = { ...prev, ...(Object.fromEntries(given) as MizanConfig) };
     const rewire =
       (['baseUrl', 'credentials', 'fetch', 'transport'] as const).some((k) => prev[k] !== this.config[k]) ||
-      !sameLive(prev.live, this.config.live);
+      !(prev.live === this.config.live || (prev.live && this.config.live && prev.live.same?.(this.config.live)));
     if (rewire && this.activeTransport) {
       // Another server, or another way to it: the old session, pushes and socket are not this one's.
       this.stopPush?.();
       this.activeTransport.close?.();
       this.stopPush = this.activeTransport = this.csrfToken = undefined;
       for (const instance of this.instances.values()) instance.rewatch();
-      for (const channel of this.channels.values()) channel.rejoin();
+      this.emit({ type: 'transport' });
     } else if (prev.token !== this.config.token) {
       this.activeTransport?.identityChanged?.();
     }
@@ -202,41 +274,106 @@ export class MizanClient {
   }
 
   /**
-   * Calls one server function. Never retried. Applies the response's `merge`
-   * entries, then its `invalidate` targets. Rejects with a `MizanError`.
+   * Calls one server function. Never retried. Shows `optimistic` changes at
+   * once; applies the reply's `merge` entries, then its `refreshed` bundles,
+   * then its `invalidate` targets (sparing what was refreshed). Rejects with
+   * a `MizanError`, after taking the optimistic changes back.
    */
-  async call<T = unknown>(fn: string, args: object = {}, options: { signal?: AbortSignal } = {}): Promise<T> {
-    if (this.config.csrf && this.csrfToken === undefined && !this.token()) await this.initSession();
-    let response: Awaited<ReturnType<Transport['call']>>;
-    try {
-      response = await this.transport.call(fn, args as Record<string, unknown>, this.requestContext(options.signal));
-    } catch (e) {
-      throw toMizanError(e);
+  async call<T = unknown, A extends object = object, S = Record<string, unknown>>(
+    fn: string,
+    args: A = {} as A,
+    options: CallOptions<A, S> = {},
+  ): Promise<T> {
+    const a = args as Record<string, unknown>;
+    const { optimistic = {}, affects = [] } = options as CallOptions<A>;
+    const shown = () => [...this.instances.values()].filter((i) => i.subscribers && agrees(a, i.params));
+    const layers: Array<[ContextInstance<unknown>, Layer]> = [];
+    for (const instance of shown()) {
+      for (const [slot, update] of Object.entries(optimistic)) {
+        const layer = instance.layer(slot, (current) => update?.(current, args));
+        if (layer) layers.push([instance, layer]);
+      }
     }
-    const { body } = response;
-    if (body.merge?.length) this.applyMerge(body.merge);
-    if (body.invalidate?.length) this.invalidate(body.invalidate);
-    return body.result as T;
+    let body: CallResponse<T>;
+    try {
+      await options.after;
+      const refresh =
+        this.config.refresh === false
+          ? []
+          : shown()
+              .filter((i) => affects.includes(i.name))
+              .map((i) => i.key)
+              .slice(0, REFRESH_LIMIT);
+      this.emit({ type: 'call', fn, args, refresh });
+      const init = this.requestContext(options.signal);
+      // The session's CSRF token, fetched only if the call goes where it is checked (HTTP, not the socket).
+      if (this.config.csrf && this.csrfToken === undefined && !init.token) init.csrf = () => this.initSession();
+      body = (await this.transport.call(fn, a, init, refresh)).body as CallResponse<T>;
+    } catch (e) {
+      const error = toMizanError(e);
+      for (const [instance, layer] of layers) instance.unlayer(layer);
+      this.emit({ type: 'settled', fn, error });
+      throw error;
+    }
+    this.emit({ type: 'settled', fn, result: body.result });
+    const { merge, invalidate = [], refreshed = {} } = body;
+    if (merge?.length) this.applyMerge(merge, fn);
+    const fresh = new Set<string>();
+    for (const [key, bundle] of Object.entries(refreshed)) {
+      const instance = this.instances.get(key);
+      // A failed refresh is left to the invalidation: the refetch reports (or retries) it.
+      if (instance && isObject(bundle) && !isObject(bundle['error'])) {
+        instance.receive(bundle);
+        fresh.add(key);
+        this.emit({ type: 'refresh', key, cause: fn });
+      }
+    }
+    for (const [instance, layer] of layers) {
+      // The server's data replaces the guess: now when it came with the reply (or nothing
+      // changed there), else once the refetch the invalidation starts has landed.
+      const refetches = !fresh.has(instance.key) && invalidate.some((t) => targetHits(t, instance.name, instance.params));
+      if (refetches) instance.settle(layer);
+      else instance.unlayer(layer);
+    }
+    if (invalidate.length) this.invalidate(invalidate, fn, fresh);
+    return body.result;
   }
 
   /**
    * Fetches one context bundle. Retried on network errors and 5xx; identical
-   * requests in flight are shared. Rejects with a `MizanError`.
+   * requests in flight are shared. A request is aborted once every caller
+   * sharing it gave a `signal` and all of them fired (it then rejects with
+   * `ABORTED`). Rejects with a `MizanError`.
    */
-  fetchContext<T = Record<string, unknown>>(name: string, params: object = {}): Promise<T> {
+  fetchContext<T = Record<string, unknown>>(name: string, params: object = {}, signal?: AbortSignal): Promise<T> {
     const p = definedParams(params);
     const key = formatTarget(name, p);
     let entry = this.inflight.get(key);
     if (!entry) {
+      const controller = new AbortController();
       const promise: Promise<Record<string, unknown>> = withRetry(
-        () => this.transport.fetchContext(name, p, this.requestContext()),
+        () => this.transport.fetchContext(name, p, this.requestContext(controller.signal)),
         this.config,
       ).finally(() => {
         if (this.inflight.get(key)?.promise === promise) this.inflight.delete(key);
       });
-      this.inflight.set(key, (entry = { name, params: p, promise }));
+      this.inflight.set(key, (entry = { name, params: p, promise, controller, holders: 0 }));
     }
-    return entry.promise as Promise<T>;
+    const shared = entry;
+    if (!signal) shared.holders = Infinity;
+    else {
+      shared.holders++;
+      signal.addEventListener(
+        'abort',
+        () => {
+          if (--shared.holders) return;
+          shared.controller.abort();
+          if (this.inflight.get(key) === shared) this.inflight.delete(key);
+        },
+        { once: true },
+      );
+    }
+    return shared.promise as Promise<T>;
   }
 
   /** The instance of context `name` with `params`, created on first use. */
@@ -245,7 +382,10 @@ export class MizanClient {
     const key = formatTarget(name, p);
     let instance = this.instances.get(key);
     if (instance) instance.params = p;
-    else this.instances.set(key, (instance = new ContextInstance(this.host, name, p, key)));
+    else {
+      this.instances.set(key, (instance = new ContextInstance(this.host, name, p, key)));
+      this.emit({ type: 'instance', key });
+    }
     return instance as ContextInstance<T>;
   }
 
@@ -253,14 +393,22 @@ export class MizanClient {
    * Invalidates the instances hit by `targets` (PROTOCOL.md §3.2). Targets of
    * one tick are batched: each hit instance refetches once if it has
    * subscribers, else it is marked stale and refetches on its next subscribe.
+   * `except` names instances to spare (they came back refreshed).
    */
-  invalidate(targets: InvalidateTarget | readonly InvalidateTarget[]): void {
+  invalidate(
+    targets: InvalidateTarget | readonly InvalidateTarget[],
+    cause = 'invalidate',
+    except?: ReadonlySet<string>,
+  ): void {
+    const list = ([] as InvalidateTarget[]).concat(targets);
+    this.emit({ type: 'invalidate', targets: list, cause });
     if (this.pending.length === 0) queueMicrotask(() => this.flush());
-    this.pending = this.pending.concat(targets);
+    for (const target of list) this.pending.push([target, except]);
   }
 
   /** Splices merge entries into the matching instances' data. No request. */
-  applyMerge(entries: readonly MergeEntry[]): void {
+  applyMerge(entries: readonly MergeEntry[], cause = 'merge'): void {
+    this.emit({ type: 'merge', entries, cause });
     for (const entry of entries) {
       for (const instance of this.instances.values()) {
         if (instance.name === entry.context && scopeMatches(entry.params, instance.params)) instance.merge(entry);
@@ -268,80 +416,54 @@ export class MizanClient {
     }
   }
 
-  /**
-   * Feeds an `X-Mizan-Invalidate` header to the kernel, from a `Response`
-   * the app fetched itself, its `Headers`, or the raw value.
-   */
-  processInvalidateHeader(source: string | Headers | { headers: Headers } | null | undefined): InvalidateTarget[] {
-    const value =
-      source == null || typeof source === 'string'
-        ? source
-        : ('get' in source ? source : source.headers).get(INVALIDATE_HEADER);
-    const targets = value ? parseInvalidateHeader(value) : [];
-    if (targets.length) this.invalidate(targets);
-    return targets;
-  }
-
-  /**
-   * The channel instance `name` with `params` (PROTOCOL.md §6.1), created on
-   * first use: joined while it has subscribers (or `join()` holders), with
-   * the messages received since. Needs `live`.
-   */
-  channel<S = unknown, M = unknown>(name: string, params: object = {}): ChannelInstance<S, M> {
-    const p = definedParams(params);
-    const key = formatTarget(name, p);
-    let channel = this.channels.get(key);
-    if (!channel) this.channels.set(key, (channel = new ChannelInstance(this.channelHost, name, p, key)));
-    return channel as ChannelInstance<S, M>;
-  }
-
   /** Seeds instances with data keyed by `instanceKey`; they count as fresh, so no request is made. */
   hydrate(data: Record<string, unknown>): void {
     for (const [key, bundle] of Object.entries(data)) {
       const [target] = parseInvalidateHeader(key);
-      if (target) this.instance<unknown>(targetContext(target), typeof target === 'string' ? {} : target.params).seed(bundle);
+      if (target) this.instance<unknown>(targetContext(target), typeof target === 'string' ? {} : target.params).receive(bundle);
     }
   }
 
-  private get transport(): Transport {
+  /** The transport in use, made on first use from the configuration (channels reach it through this). */
+  get transport(): Transport {
     if (!this.activeTransport) {
       const { transport, baseUrl, credentials, fetch, live } = this.config;
       const direct = transport ?? httpTransport({ baseUrl, ...(credentials && { credentials }), ...(fetch && { fetch }) });
-      const options = live === true ? {} : live || undefined;
-      const url = options && liveUrl(baseUrl, options);
-      this.activeTransport =
-        options && url ? socketTransport({ url, ...options, fallback: direct, token: () => this.token() }) : direct;
-      this.stopPush = this.activeTransport.onPush?.((push) => this.receive(push));
+      this.activeTransport = (live && live({ baseUrl, fallback: direct, token: () => this.token() ?? undefined })) || direct;
+      this.stopPush = this.activeTransport.onPush?.((push) => {
+        this.emit({ type: 'push', push });
+        if (push.merge?.length) this.applyMerge(push.merge, 'push');
+        if (push.invalidate?.length) this.invalidate(push.invalidate, 'push');
+      });
     }
     return this.activeTransport;
   }
 
-  private receive(push: Push): void {
-    if (push.merge?.length) this.applyMerge(push.merge);
-    if (push.invalidate?.length) this.invalidate(push.invalidate);
+  private emit(event: MizanEvent): void {
+    this.events.emit(event);
   }
 
   private flush(): void {
     // Grouped by context, so that each instance is checked only against the
     // targets naming its context: one pass over the instances per batch.
-    const byContext = new Map<string, InvalidateTarget[]>();
-    for (const target of this.pending) {
-      const name = targetContext(target);
+    const byContext = new Map<string, Pending[]>();
+    for (const entry of this.pending) {
+      const name = targetContext(entry[0]);
       const group = byContext.get(name);
-      if (group) group.push(target);
-      else byContext.set(name, [target]);
+      if (group) group.push(entry);
+      else byContext.set(name, [entry]);
     }
     this.pending = [];
-    const hit = (name: string, params: Record<string, unknown>) =>
-      byContext.get(name)?.some((t) => targetHits(t, name, params)) ?? false;
+    const hit = (name: string, params: Record<string, unknown>, key?: string) =>
+      byContext.get(name)?.some(([t, except]) => !(key && except?.has(key)) && targetHits(t, name, params));
     // A fetch already in flight may predate the change: later callers must not join it.
     for (const [key, entry] of this.inflight) if (hit(entry.name, entry.params)) this.inflight.delete(key);
-    for (const instance of this.instances.values()) if (hit(instance.name, instance.params)) instance.invalidate();
+    for (const instance of this.instances.values()) if (hit(instance.name, instance.params, instance.key)) instance.invalidate();
   }
 
   /** Every context, through the same batch as any other invalidation. */
-  private invalidateAll(): void {
-    this.invalidate([...new Set(Array.from(this.instances.values(), (instance) => instance.name))]);
+  private invalidateAll(cause: string): void {
+    this.invalidate([...new Set(Array.from(this.instances.values(), (instance) => instance.name))], cause);
   }
 
   private token(): string | null | undefined {
@@ -361,31 +483,30 @@ export class MizanClient {
 }
 
 /**
- * Where the socket is, or `undefined` where there can be none — server
- * rendering: no WebSocket class and none given, or a relative `baseUrl` and
- * no page to resolve it against. The client then stays on HTTP.
+ * Feeds an `X-Mizan-Invalidate` header to `client`, from a `Response` the app
+ * fetched itself, its `Headers`, or the raw value; returns its targets. A
+ * function rather than a method, so that an app that never calls it does not
+ * carry it.
  */
-function liveUrl(baseUrl: string, options: LiveOptions): string | undefined {
-  if (!options.socket && typeof WebSocket === 'undefined') return undefined;
-  if (options.url) return options.url;
-  try {
-    return socketUrl(baseUrl);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Two `live` settings that make the same transport (an object literal per render is the same setting). */
-function sameLive(a: MizanConfig['live'], b: MizanConfig['live']): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object') return false;
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return [...keys].every((k) => a[k as keyof LiveOptions] === b[k as keyof LiveOptions]);
+export function processInvalidateHeader(
+  client: MizanClient,
+  source: string | Headers | { headers: Headers } | null | undefined,
+): InvalidateTarget[] {
+  const value =
+    source == null || typeof source === 'string'
+      ? source
+      : ('get' in source ? source : source.headers).get(INVALIDATE_HEADER);
+  const targets = value ? parseInvalidateHeader(value) : [];
+  if (targets.length) client.invalidate(targets, 'header');
+  return targets;
 }
 
 let shared: MizanClient | undefined;
 
-/** The default client, shared by everything that is not given one. */
+/**
+ * The default client, for code outside any provider. A provider without a
+ * `client` makes its own, so that server renderings never share one.
+ */
 export function getClient(): MizanClient {
   return (shared ??= new MizanClient());
 }

@@ -4,10 +4,23 @@ export {
   ChannelInstance,
   type ChannelState,
   type ChannelStatus,
+  openChannel,
 } from './channel.js';
-export { configure, getClient, instanceKey, type LiveOptions, MizanClient, type MizanConfig } from './client.js';
+export {
+  type CallOptions,
+  configure,
+  getClient,
+  instanceKey,
+  type LiveInit,
+  type LiveTransport,
+  MizanClient,
+  type MizanConfig,
+  type Optimistic,
+  processInvalidateHeader,
+} from './client.js';
 export { MizanError } from './error.js';
-export { ContextInstance, type ContextState, type ContextStatus } from './instance.js';
+export type { MizanEvent } from './events.js';
+export { ContextInstance, type ContextState, type ContextStatus, ready } from './instance.js';
 export {
   formatInvalidateHeader,
   INVALIDATE_HEADER,
@@ -17,15 +30,17 @@ export {
   targetHits,
 } from './invalidation.js';
 export { applyMergeEntry, type MergeEntry } from './merge.js';
-export { Mutation, type MutationState } from './mutation.js';
+export { Mutation, type MutationOptions, type MutationState } from './mutation.js';
 export type { RetryPolicy } from './retry.js';
 export { pageProps, ssrData } from './ssr.js';
 export type { CallResponse, ChannelEvents, Push, RequestContext, Transport } from './transport.js';
 export { httpTransport, type HttpTransportOptions } from './transport/http.js';
 export {
+  type LiveOptions,
   reconnectBackoff,
   type SocketLike,
   socketTransport,
   type SocketTransportOptions,
   socketUrl,
+  websocket,
 } from './transport/socket.js';

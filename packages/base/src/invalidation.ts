@@ -55,6 +55,13 @@ export function formatTarget(context: string, params?: Record<string, unknown>):
   return entry;
 }
 
+/** `params` without its `undefined` values: `{a: 1, b: undefined}` and `{a: 1}` name one instance. */
+export function definedParams(params: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
 /** `X-Mizan-Invalidate` value for `targets`; function targets are written as their context. */
 export function formatInvalidateHeader(targets: readonly InvalidateTarget[]): string {
   return targets

@@ -13,6 +13,8 @@ export interface CallResponse<T> {
   result: T;
   invalidate: InvalidateTarget[];
   merge?: MergeEntry[];
+  /** Single-flight (§3.5): each instance asked for with `refresh` that the call hit, its bundle or `{error}`. */
+  refreshed?: Record<string, unknown>;
 }
 
 /** What a server pushes unasked (WebSocket `invalidate` / `merge` frames), or a live transport's own resync. */
@@ -33,15 +35,27 @@ export interface RequestContext {
   token?: string;
   /** The CSRF token from `GET /session/`, when the session has one. */
   csrfToken?: string;
+  /**
+   * On a call, when there is no `csrfToken` yet: fetches the session's
+   * (`GET /session/`) the first time a request that needs one asks for it.
+   * A transport that is not CSRF-checked (the socket) never asks, so a call
+   * on it waits for no session.
+   */
+  csrf?: () => Promise<string | null>;
   signal?: AbortSignal;
 }
 
 export interface Transport {
-  /** Calls one function. Rejects with a `MizanError`. Must not retry. */
+  /**
+   * Calls one function, sending `refresh` (instance keys, PROTOCOL.md §3.5)
+   * in the envelope when it is not empty. Rejects with a `MizanError`. Must
+   * not retry.
+   */
   call(
     fn: string,
     args: Record<string, unknown>,
     init: RequestContext,
+    refresh?: readonly string[],
   ): Promise<{ body: CallResponse<unknown>; headers?: Headers }>;
   /** Fetches one context bundle. Rejects with a `MizanError`. */
   fetchContext(name: string, params: Record<string, unknown>, init: RequestContext): Promise<Record<string, unknown>>;

@@ -1,19 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type ContextInstance, instanceKey, MizanClient, MizanError } from '../src/index.js';
-import { MemoryTransport, settle } from './support/memory.js';
+import { instanceKey, MizanError, processInvalidateHeader } from '../src/index.js';
+import { memoryClient, mounted, settle } from './support/memory.js';
 
-function setup(config: ConstructorParameters<typeof MizanClient>[0] = {}) {
-  const transport = new MemoryTransport();
-  const client = new MizanClient({ transport, csrf: false, ...config });
-  return { transport, client };
-}
+const setup = memoryClient;
 
-/** Subscribes and waits for the first fetch to land. */
-async function mounted(instance: ContextInstance<unknown>): Promise<() => void> {
-  const stop = instance.subscribe(() => undefined);
-  await settle();
-  return stop;
-}
 
 describe('context instances', () => {
   it('are keyed by name and canonical params, dropping undefined values', () => {
@@ -66,6 +56,35 @@ describe('context instances', () => {
     expect(transport.fetches).toHaveLength(1);
   });
 
+  it('a throwing subscriber does not keep the others from hearing; its error is reported after them', async () => {
+    const { client } = setup();
+    const errors: unknown[] = [];
+    const onError = (e: unknown) => errors.push(e);
+    process.on('uncaughtException', onError);
+    try {
+      const user = client.instance('user', { user_id: 5 });
+      user.subscribe(() => {
+        throw new Error('broken listener');
+      });
+      const heard: string[] = [];
+      user.subscribe(() => heard.push(user.getState().status));
+      // The client's event log is the same kind of store.
+      client.on(() => {
+        throw new Error('broken event listener');
+      });
+      const events: string[] = [];
+      client.on((e) => events.push(e.type));
+      client.invalidate({ context: 'user', params: { user_id: 5 } });
+      await settle();
+      expect(heard.at(-1)).toBe('success');
+      expect(events).toContain('invalidate');
+      expect(errors.length).toBeGreaterThan(0);
+      expect(new Set(errors.map(String))).toEqual(new Set(['Error: broken listener', 'Error: broken event listener']));
+    } finally {
+      process.off('uncaughtException', onError);
+    }
+  });
+
   it('a failed fetch sets status error with a MizanError, keeps subscribers, and refetches on the next subscribe', async () => {
     const { client, transport } = setup({ retry: 0 });
     transport.bundle = () => {
@@ -101,7 +120,7 @@ describe('invalidation batching', () => {
     client.invalidate('user');
     client.invalidate({ context: 'user', params: { user_id: 5 } });
     client.invalidate([{ context: 'user', function: 'user_profile' }, 'user', 'user']);
-    client.processInvalidateHeader('user, user;user_id=5');
+    processInvalidateHeader(client, 'user, user;user_id=5');
     await settle();
     expect(transport.fetches).toHaveLength(2);
   });
@@ -283,12 +302,12 @@ describe('invalidation batching', () => {
     await mounted(client.instance('notifications'));
     transport.fetches = [];
     const response = new Response('<html/>', { headers: { 'X-Mizan-Invalidate': 'notifications, user;user_id=5' } });
-    expect(client.processInvalidateHeader(response)).toEqual(['notifications', { context: 'user', params: { user_id: '5' } }]);
+    expect(processInvalidateHeader(client, response)).toEqual(['notifications', { context: 'user', params: { user_id: '5' } }]);
     await settle();
     expect(transport.fetches).toHaveLength(2);
-    expect(client.processInvalidateHeader(new Headers())).toEqual([]);
-    expect(client.processInvalidateHeader(null)).toEqual([]);
-    client.processInvalidateHeader(new Headers({ 'x-mizan-invalidate': 'user;user_id=6' }));
+    expect(processInvalidateHeader(client, new Headers())).toEqual([]);
+    expect(processInvalidateHeader(client, null)).toEqual([]);
+    processInvalidateHeader(client, new Headers({ 'x-mizan-invalidate': 'user;user_id=6' }));
     await settle();
     expect(transport.fetches).toHaveLength(2);
   });

@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type ContextInstance, MizanClient, type MizanConfig, MizanError, type SocketLike } from '../src/index.js';
+import { type ContextInstance, MizanClient, type MizanConfig, MizanError, openChannel, type SocketLike, websocket } from '../src/index.js';
 import { buildFixture, type Fixture, mwt, startFixture } from './support/fixture.js';
 import { until } from './support/socket-server.js';
 
@@ -47,7 +47,7 @@ function client(server: Fixture, config: MizanConfig = {}): Recorded {
       http.push(`${init?.method ?? 'GET'} ${new URL(String(input)).pathname.replace('/api/mizan', '')}`);
       return fetch(input, init);
     },
-    live: {
+    live: websocket({
       socket: (url) => {
         const ws = new WebSocket(url);
         const send = ws.send.bind(ws);
@@ -59,7 +59,7 @@ function client(server: Fixture, config: MizanConfig = {}): Recorded {
         return ws as unknown as SocketLike;
       },
       reconnectDelay: () => 20,
-    },
+    }),
     ...config,
   });
   clients.push(made);
@@ -119,6 +119,29 @@ describe('pushes from the fixture', () => {
     expect(a.http).toEqual([]);
   });
 
+  it('single-flight: a mutation of what it shows costs one round trip, over the socket and over HTTP', async () => {
+    const server = await fixture();
+    for (const live of [true, false]) {
+      const a = client(server, live ? {} : { live: false });
+      const one = a.client.instance<User>('user', { user_id: 1 });
+      const two = a.client.instance<User>('user', { user_id: 2 });
+      one.subscribe(() => undefined);
+      two.subscribe(() => undefined);
+      await showing(one, live ? 'alice' : 'Ada');
+      await showing(two, 'bob');
+      const [frames, http] = [a.frames.length, a.http.length];
+      const name = live ? 'Ada' : 'Grace';
+      // What the generated client says of rename_user: it affects `user`.
+      await a.client.call('rename_user', { user_id: 1, name }, { affects: ['user'] });
+      // Applied with the reply itself: no await for a refetch.
+      expect(one.getState().data?.user_profile.name).toBe(name);
+      await quiet();
+      if (live) expect(a.frames.slice(frames)).toEqual(['call rename_user']);
+      else expect(a.http.slice(http)).toEqual(['POST /call/']);
+      expect(two.getState().data?.user_profile.name).toBe('bob');
+    }
+  });
+
   it('after the server restarts: reconnects, refetches what it shows, and hears the next change', async () => {
     const first = await fixture();
     const a = client(first);
@@ -143,9 +166,9 @@ describe('channels on the fixture', () => {
 
   it('a message sent by one client reaches everyone in the room, the sender included, with its author', async () => {
     const server = await fixture();
-    const anon = client(server).client.channel<{ text: string }, ChatMessage>('chat', { room: 'general' });
-    const alice = client(server, { token: mwt(1) }).client.channel<{ text: string }, ChatMessage>('chat', { room: 'general' });
-    const elsewhere = client(server).client.channel<{ text: string }, ChatMessage>('chat', { room: 'random' });
+    const anon = openChannel<{ text: string }, ChatMessage>(client(server).client, 'chat', { room: 'general' });
+    const alice = openChannel<{ text: string }, ChatMessage>(client(server, { token: mwt(1) }).client, 'chat', { room: 'general' });
+    const elsewhere = openChannel<{ text: string }, ChatMessage>(client(server).client, 'chat', { room: 'random' });
     for (const c of [anon, alice, elsewhere]) c.join();
     await until(() => [anon, alice, elsewhere].every((c) => c.getState().status === 'joined'), 'the joins');
     await anon.send({ text: 'hi' });
@@ -163,7 +186,7 @@ describe('channels on the fixture', () => {
 
   it('the staff room: anonymous is UNAUTHORIZED, alice FORBIDDEN, bob (staff) joins', async () => {
     const server = await fixture();
-    const room = (config: MizanConfig) => client(server, config).client.channel('chat', { room: 'staff' });
+    const room = (config: MizanConfig) => openChannel(client(server, config).client, 'chat', { room: 'staff' });
     const [anon, alice, bob] = [room({}), room({ token: mwt(1) }), room({ token: mwt(2, { staff: true }) })];
     for (const c of [anon, alice, bob]) c.join();
     await until(() => [anon, alice, bob].every((c) => c.getState().status !== 'connecting'), 'the answers');

@@ -5,7 +5,16 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { type ChannelInstance, type ContextInstance, MizanClient, type MizanConfig, MizanError, type SocketLike } from '../src/index.js';
+import {
+  type ChannelInstance,
+  type ContextInstance,
+  MizanClient,
+  type MizanConfig,
+  MizanError,
+  openChannel,
+  type SocketLike,
+  websocket,
+} from '../src/index.js';
 import { type Frame, type ScriptedServer, startScripted, until } from './support/socket-server.js';
 
 let server: ScriptedServer | undefined;
@@ -27,10 +36,10 @@ async function setup(config: MizanConfig = {}) {
     baseUrl: server.baseUrl,
     csrf: false,
     retryDelay: () => 1,
-    live: {
+    live: websocket({
       socket: (url) => new WebSocket(url) as unknown as SocketLike,
       reconnectDelay: (attempt) => (delays.push(attempt), 1),
-    },
+    }),
     ...config,
   });
   clients.push(client);
@@ -85,6 +94,19 @@ describe('requests over the socket', () => {
     expect(server.sent('call')).toEqual(['rename {"args":{"user_id":5}}']);
     expect(server.sent('fetch')).toHaveLength(2);
     expect(server.http).toEqual([]);
+  });
+
+  it('a call with refresh carries it on the frame; with CSRF on, a call on the socket waits for no session', async () => {
+    const { client, server } = await setup({ csrf: true });
+    await shown(client.instance('user', { user_id: 5 }));
+    server.answer = (frame) => (frame.action === 'call' ? { invalidate: [], result: 'ok' } : { ok: true });
+    expect(await client.call('rename', { user_id: 5 }, { affects: ['user'] })).toBe('ok');
+    expect(server.sent('call')).toEqual(['rename {"args":{"user_id":5},"refresh":["user;user_id=5"]}']);
+    // The socket is not CSRF-checked: no `GET /session/` before the first call.
+    expect(server.http).toEqual([]);
+    // Over HTTP (a file) the session comes first.
+    expect(await client.call('upload', { file: new Blob(['x']) })).toBe('over http');
+    expect(server.http).toEqual(['GET /session/', 'POST /call/']);
   });
 
   it('an error reply rejects with the code and the status it has over HTTP', async () => {
@@ -183,12 +205,12 @@ describe('reconnects', () => {
 
   it('a request waiting for a socket that never opens takes HTTP after connectTimeoutMs', async () => {
     const { client, server } = await setup({
-      live: {
+      live: websocket({
         // A socket that never opens nor closes, as on a black-holed network.
         socket: () => ({ send() {}, close() {}, onopen: null, onmessage: null, onclose: null, onerror: null }),
         connectTimeoutMs: 20,
         reconnectDelay: () => 60_000,
-      },
+      }),
     });
     expect(await client.call('rename')).toBe('over http');
     expect(server.http).toEqual(['POST /call/']);
@@ -244,13 +266,13 @@ describe('channels', () => {
 
   it('joins on the first subscriber, delivers messages to the handle, leaves after the last one', async () => {
     const { client, server } = await setup();
-    const chat = client.channel<Note, Note>('chat', { room: 'general' });
+    const chat = openChannel<Note, Note>(client, 'chat', { room: 'general' });
     expect(chat.getState()).toMatchObject({ status: 'closed', messages: [], error: null });
     const statuses: string[] = [];
     const watching = chat.subscribe(() => statuses.push(chat.getState().status));
     const stop = await joined(chat);
     expect(statuses).toEqual(['connecting', 'joined']);
-    expect(client.channel('chat', { room: 'general' })).toBe(chat);
+    expect(openChannel(client, 'chat', { room: 'general' })).toBe(chat);
     server.push({ action: 'message', channel: 'chat', message: { text: 'hi' }, params: { room: 'general' } });
     server.push({ action: 'message', channel: 'chat', message: { text: 'elsewhere' }, params: { room: 'other' } });
     server.push({ action: 'message', channel: 'chat', message: { text: 'there' }, params: { room: 'general' } });
@@ -269,10 +291,10 @@ describe('channels', () => {
 
   it('a stored handle held again after it was let go shares one join with the handle made since: both hear every message', async () => {
     const { client, server } = await setup();
-    const stored = client.channel<Note, Note>('chat', { room: 'general' });
+    const stored = openChannel<Note, Note>(client, 'chat', { room: 'general' });
     await joined(stored).then((leave) => leave());
     await until(() => server.sent('leave').length === 1, 'the leave'); // let go: the client forgets it
-    const fresh = client.channel<Note, Note>('chat', { room: 'general' });
+    const fresh = openChannel<Note, Note>(client, 'chat', { room: 'general' });
     expect(fresh).not.toBe(stored);
     const leaveFresh = fresh.join();
     const leaveStored = stored.join();
@@ -291,7 +313,7 @@ describe('channels', () => {
     const { client, server } = await setup();
     let held: Frame | undefined;
     server.answer = (frame) => (frame.action === 'join' ? ((held = frame), 'hold') : { ok: true });
-    const chat = client.channel<Note, Note>('chat', { room: 'general' });
+    const chat = openChannel<Note, Note>(client, 'chat', { room: 'general' });
     const leave = chat.join();
     const sent = chat.send({ text: 'early' });
     await until(() => held !== undefined, 'the join');
@@ -309,7 +331,7 @@ describe('channels', () => {
       frame.action === 'join' || frame.action === 'send'
         ? { error: { code: 'FORBIDDEN', message: 'the staff room is for staff' } }
         : { ok: true };
-    const staff = client.channel<Note, Note>('chat', { room: 'staff' });
+    const staff = openChannel<Note, Note>(client, 'chat', { room: 'staff' });
     staff.join();
     await until(() => staff.getState().status === 'error', 'the refusal');
     expect(staff.getState().error).toMatchObject({ code: 'FORBIDDEN', status: 403 });
@@ -318,7 +340,7 @@ describe('channels', () => {
 
   it('is joined again after a reconnect: connecting, then joined', async () => {
     const { client, server } = await setup();
-    const chat = client.channel<Note, Note>('chat', { room: 'general' });
+    const chat = openChannel<Note, Note>(client, 'chat', { room: 'general' });
     await joined(chat);
     const statuses: string[] = [];
     chat.subscribe(() => statuses.push(chat.getState().status));
@@ -331,22 +353,22 @@ describe('channels', () => {
 
   it('without live, a channel is an error that says how to go live', async () => {
     const { client } = await setup({ live: false });
-    const chat = client.channel<Note, Note>('chat', { room: 'general' });
+    const chat = openChannel<Note, Note>(client, 'chat', { room: 'general' });
     chat.join();
     expect(chat.getState()).toMatchObject({ status: 'error', error: { code: 'NOT_LIVE' } });
     await expect(chat.send({ text: 'x' })).rejects.toMatchObject({ code: 'NOT_LIVE' });
     // Going live joins it.
-    client.configure({ live: { socket: (url) => new WebSocket(url) as unknown as SocketLike } });
+    client.configure({ live: websocket({ socket: (url) => new WebSocket(url) as unknown as SocketLike }) });
     await until(() => chat.getState().status === 'joined', 'the join');
   });
 });
 
 describe('where there can be no socket', () => {
-  it('live: true without a WebSocket class (server rendering) stays on HTTP', async () => {
+  it('live: websocket() without a WebSocket class (server rendering) stays on HTTP', async () => {
     server = await startScripted();
     vi.stubGlobal('WebSocket', undefined);
     try {
-      const client = new MizanClient({ baseUrl: server.baseUrl, csrf: false, live: true });
+      const client = new MizanClient({ baseUrl: server.baseUrl, csrf: false, live: websocket() });
       clients.push(client);
       expect(await client.fetchContext('user', { user_id: 1 })).toMatchObject({ version: 1 });
       expect(server.http).toEqual(['GET /ctx/user/?user_id=1']);
@@ -361,7 +383,7 @@ describe('where there can be no socket', () => {
     const client = new MizanClient({
       baseUrl: '/api/mizan',
       csrf: false,
-      live: { socket: () => expect.fail('no socket may be opened') },
+      live: websocket({ socket: () => expect.fail('no socket may be opened') }),
       fetch: async (input) => (requested.push(String(input)), new Response('{"ok":1}')),
     });
     expect(await client.fetchContext('user')).toEqual({ ok: 1 });

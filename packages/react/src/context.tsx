@@ -1,4 +1,5 @@
-import type { ContextInstance, ContextState } from '@mizan/base';
+import { type ContextInstance, type ContextState, ready } from '@mizan/base';
+import * as React from 'react';
 import {
   type Context,
   createContext,
@@ -59,6 +60,26 @@ export function useMember<D, K extends keyof D>(def: ContextDef<unknown, D>, mem
   const instance = useInstance(def, `useMember(${def.displayName}, '${String(member)}')`);
   const read = () => instance.getState().data?.[member];
   return useSyncExternalStore(instance.subscribe, read, read);
+}
+
+/**
+ * The data of the nearest instance of `def`, suspending until there is some
+ * (the nearest `<Suspense>` shows its fallback; the fetch starts from here,
+ * so it also works where the provider itself waits to mount). A fetch that
+ * fails before there is any data throws its `MizanError` to the nearest
+ * error boundary; refetch the instance (or let an invalidation do it) before
+ * resetting the boundary. Later failures keep the data and are in
+ * `useContextState`'s `error`.
+ */
+export function useSuspenseContext<D>(def: ContextDef<unknown, D>): D {
+  const instance = useInstance(def, `useSuspense${def.displayName}()`);
+  const state = useSyncExternalStore(instance.subscribe, instance.getState, instance.getState);
+  if (state.data !== undefined) return state.data;
+  if (state.error && !state.isFetching) throw state.error;
+  const wait = ready(instance);
+  // React 19 reads the promise with `use`; React 18 suspends on a thrown one.
+  if (React.use) return React.use(wait);
+  throw wait;
 }
 
 function useInstance<D>(def: ContextDef<unknown, D>, hook: string): ContextInstance<D> {

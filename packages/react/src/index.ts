@@ -1,4 +1,4 @@
-export type { ChannelState, ChannelStatus, ContextState } from '@mizan/base';
+export type { ChannelState, ChannelStatus, ContextState, MutationOptions } from '@mizan/base';
 export { type ChannelResult, useChannel } from './channel.js';
 export {
   type ContextDef,
@@ -7,6 +7,7 @@ export {
   defineContext,
   useContextState,
   useMember,
+  useSuspenseContext,
 } from './context.js';
 export { mount } from './mount.js';
 export { useMutation, type MutationResult } from './mutation.js';

@@ -1,5 +1,5 @@
-import { getClient, type MizanClient, type MizanConfig } from '@mizan/base';
-import { type Context, createContext, type ReactElement, type ReactNode, useContext, useRef } from 'react';
+import { MizanClient, type MizanConfig } from '@mizan/base';
+import { type Context, createContext, type ReactElement, type ReactNode, useContext, useEffect, useRef, useState } from 'react';
 
 /**
  * One React context for every copy of this module in a process: a server
@@ -13,7 +13,8 @@ const ClientContext: Context<MizanClient | null> = ((globalThis as Record<symbol
 export interface MizanProviderProps {
   /**
    * The client to provide. Default: the client of the `MizanProvider` above
-   * (a server render's own client), else the shared client of `getClient()`.
+   * (a server render's own client), else one made for this provider, so that
+   * two renderings (two requests of a server, two tests) never share one.
    */
   client?: MizanClient;
   /** Applied to the client with `configure` before the children render. Keep its values stable. */
@@ -21,22 +22,29 @@ export interface MizanProviderProps {
   children?: ReactNode;
 }
 
-/** Provides (and optionally configures) the kernel client for the tree below. */
+/** Provides (and optionally configures) the kernel client for the tree below; mounts it while mounted. */
 export function MizanProvider({ client, config, children }: MizanProviderProps): ReactElement {
   const inherited = useContext(ClientContext);
-  const target = client ?? inherited ?? getClient();
+  const [own] = useState(() => (client || inherited ? undefined : new MizanClient()));
+  const target = client ?? inherited ?? own!;
   const applied = useRef<MizanConfig | undefined>(undefined);
   // In render, not in an effect: children subscribe (and fetch) in their effects, which run first.
   if (config && !shallowEqual(applied.current, config)) {
     target.configure(config);
     applied.current = config;
   }
+  useEffect(() => {
+    target.mount();
+    return () => target.unmount();
+  }, [target]);
   return <ClientContext.Provider value={target}>{children}</ClientContext.Provider>;
 }
 
-/** The client of the nearest `<MizanProvider>`, else the shared default client. */
+/** The client of the nearest `<MizanProvider>`. */
 export function useMizan(): MizanClient {
-  return useContext(ClientContext) ?? getClient();
+  const client = useContext(ClientContext);
+  if (!client) throw new Error('Mizan hooks must be used inside <MizanProvider>');
+  return client;
 }
 
 function shallowEqual(a: object | undefined, b: object): boolean {

@@ -1,5 +1,5 @@
-import { type ContextInstance, MizanClient, MizanError, type SocketLike } from '@mizan/base';
-import { Component, type ReactNode, StrictMode, useState } from 'react';
+import { type ContextInstance, MizanClient, MizanError, type SocketLike, websocket } from '@mizan/base';
+import { Component, type ReactNode, StrictMode, Suspense, useState } from 'react';
 import { act } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -7,7 +7,15 @@ import WebSocket from 'ws';
 import { MizanProvider, useMizan } from '../src/index.js';
 import { type App, startApp } from '../../base/test/support/app.js';
 import { type ScriptedServer, startScripted } from '../../base/test/support/socket-server.js';
-import { UserContext, useChatChannel, useRenameUser, useUserContext, useUserOrders, useUserProfile } from './support/generated.js';
+import {
+  UserContext,
+  useChatChannel,
+  useRenameUser,
+  useSuspenseUserContext,
+  useUserContext,
+  useUserOrders,
+  useUserProfile,
+} from './support/generated.js';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -34,6 +42,14 @@ function render(ui: ReactNode): void {
   document.body.append(container);
   root = createRoot(container);
   act(() => root!.render(<MizanProvider client={client}>{ui}</MizanProvider>));
+}
+
+/** Renders in an awaited `act`, as a tree that suspends needs. */
+async function renderSuspending(ui: ReactNode): Promise<void> {
+  container = document.createElement('div');
+  document.body.append(container);
+  root = createRoot(container);
+  await act(async () => root!.render(<MizanProvider client={client}>{ui}</MizanProvider>));
 }
 
 const text = (id: string) => container.querySelector(`[data-testid="${id}"]`)?.textContent;
@@ -97,7 +113,7 @@ class Boundary extends Component<{ children: ReactNode }, { message: string | nu
 }
 
 describe('@mizan/react', () => {
-  it('a mutation in one component makes another component’s context refetch', async () => {
+  it('a mutation in one component updates another component’s context with its own reply: one request', async () => {
     render(
       <>
         <UserContext user_id={1}>
@@ -112,9 +128,81 @@ describe('@mizan/react', () => {
       result = await rename.mutate({ user_id: 1, name: 'Ada Lovelace' });
     });
     expect(result).toEqual({ id: 1, name: 'Ada Lovelace' });
-    await waitFor(() => expect(text('name')).toBe('Ada Lovelace'));
+    // Single-flight: the shown instance came back with the call, before `mutate` resolved.
+    expect(text('name')).toBe('Ada Lovelace');
     expect(text('mutation')).toBe('false:Ada Lovelace:');
-    expect(app.fetches()).toEqual(['1', '1']);
+    await settle();
+    expect(app.fetches()).toEqual(['1']);
+  });
+
+  it('an optimistic rename shows before the reply, and a failed one is taken back with its error', async () => {
+    let optimistic: ReturnType<typeof useRenameUser>;
+    function Optimistic() {
+      optimistic = useRenameUser({ optimistic: { user_profile: (profile, args) => ({ ...profile, name: args.name }) } });
+      return <span data-testid="optimistic">{`${optimistic.isPending}:${optimistic.error?.code ?? ''}`}</span>;
+    }
+    render(
+      <UserContext user_id={1}>
+        <Name />
+        <Optimistic />
+      </UserContext>,
+    );
+    await waitFor(() => expect(text('name')).toBe('Ada'));
+    const release = app.holdCalls();
+    let done: Promise<unknown> | undefined;
+    act(() => {
+      done = optimistic!.mutate({ user_id: 1, name: 'Grace' });
+    });
+    expect(text('name')).toBe('Grace');
+    expect(text('optimistic')).toBe('true:');
+    await settle();
+    expect(text('name')).toBe('Grace'); // still waiting for the server
+    release();
+    await act(async () => void (await done));
+    expect(text('name')).toBe('Grace');
+
+    let failed: Promise<unknown> | undefined;
+    act(() => {
+      failed = optimistic!.mutate({ user_id: 1, name: '' }).catch((e: unknown) => e);
+    });
+    expect(text('name')).toBe('');
+    await act(async () => void (await failed));
+    expect(text('name')).toBe('Grace');
+    expect(text('optimistic')).toBe('false:VALIDATION_ERROR');
+    expect(app.fetches()).toEqual(['1']);
+  });
+
+  it('a suspending read shows the fallback, then the data; a failed first fetch goes to the error boundary', async () => {
+    function Profile({ id }: { id: string }) {
+      const data = useSuspenseUserContext();
+      return <span data-testid={id}>{data.user_profile.name}</span>;
+    }
+    vi.spyOn(console, 'error').mockImplementation(() => undefined); // React reports what the boundary caught
+    const fallback = vi.fn(() => <span data-testid="fallback">loading</span>);
+    function Fallback() {
+      return fallback();
+    }
+    await renderSuspending(
+      <>
+        <UserContext user_id={1}>
+          <Suspense fallback={<Fallback />}>
+            <Profile id="one" />
+          </Suspense>
+        </UserContext>
+        <Boundary>
+          <UserContext user_id={99}>
+            <Suspense fallback={<span data-testid="fallback-99">loading</span>}>
+              <Profile id="ninety-nine" />
+            </Suspense>
+          </UserContext>
+        </Boundary>
+      </>,
+    );
+    await waitFor(() => expect(text('one')).toBe('Ada'));
+    expect(fallback).toHaveBeenCalled();
+    await waitFor(() => expect(text('error')).toBe('No such user'));
+    // One request each: the suspended read and the provider's subscription share it.
+    expect(app.fetches().sort()).toEqual(['1', '99']);
   });
 
   it('two components on one instance share one request', async () => {
@@ -351,8 +439,8 @@ describe('@mizan/react', () => {
 });
 
 describe('@mizan/react, live', () => {
-  // The `ws` package's socket: jsdom's does not run under vitest. (Chromium runs `live: true` in tests/browser.)
-  const live = { socket: (url: string) => new WebSocket(url) as unknown as SocketLike };
+  // The `ws` package's socket: jsdom's does not run under vitest. (Chromium runs `live: websocket()` in tests/browser.)
+  const live = websocket({ socket: (url: string) => new WebSocket(url) as unknown as SocketLike });
   let scripted: ScriptedServer;
   beforeEach(async () => {
     scripted = await startScripted();

@@ -1,4 +1,4 @@
-import type { ChannelStatus, MizanError } from '@mizan/base';
+import { type ChannelStatus, type MizanError, openChannel } from '@mizan/base';
 import { useMizan } from './client.js';
 import { track } from './track.svelte.js';
 
@@ -17,12 +17,12 @@ export interface ChannelResult<S, M> {
  * mounted (never during server rendering); components with equal params
  * share one join. `params` may be a getter, `() => ({ room })`, to follow
  * props: new params move to another instance. `status`, `messages` and
- * `error` are tracked reads. Needs a live client (`config={{ live: true }}`).
+ * `error` are tracked reads. Needs a live client (`config={{ live: websocket() }}`).
  */
 export function useChannel<P extends object, S, M>(name: string, params: P | (() => P)): ChannelResult<S, M> {
   const client = useMizan();
   const read = typeof params === 'function' ? (params as () => P) : () => params;
-  const channel = $derived(client.channel<S, M>(name, read()));
+  const channel = $derived(openChannel<S, M>(client, name, read()));
   const state = track(() => channel);
   return {
     get status() {

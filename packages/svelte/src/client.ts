@@ -1,4 +1,4 @@
-import { getClient, type MizanClient } from '@mizan/base';
+import type { MizanClient } from '@mizan/base';
 import { getContext, setContext } from 'svelte';
 
 /** One key for every copy of this module in a process (a server bundle's and the SSR worker's). */
@@ -17,7 +17,14 @@ export function clientContext(client: MizanClient): Map<unknown, unknown> {
   return new Map([[CLIENT, client]]);
 }
 
-/** The client of the nearest `<MizanProvider>` (or render context), else the shared default client. */
+/** The client of the nearest `<MizanProvider>` (or a server render's context), if any. */
+export function inheritedClient(): MizanClient | undefined {
+  return getContext<MizanClient | undefined>(CLIENT);
+}
+
+/** The client of the nearest `<MizanProvider>` (or a server render's context). */
 export function useMizan(): MizanClient {
-  return getContext<MizanClient | undefined>(CLIENT) ?? getClient();
+  const client = inheritedClient();
+  if (!client) throw new Error('Mizan hooks must be used inside <MizanProvider>');
+  return client;
 }

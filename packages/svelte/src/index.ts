@@ -1,4 +1,4 @@
-export type { ChannelState, ChannelStatus, ContextState } from '@mizan/base';
+export type { ChannelState, ChannelStatus, ContextState, MutationOptions } from '@mizan/base';
 export { type ChannelResult, useChannel } from './channel.svelte.js';
 export { clientContext, useMizan } from './client.js';
 export { type ContextDef, defineContext, useContextState, useMember } from './context.svelte.js';

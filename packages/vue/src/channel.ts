@@ -1,4 +1,4 @@
-import type { ChannelStatus, MizanError } from '@mizan/base';
+import { type ChannelStatus, type MizanError, openChannel } from '@mizan/base';
 import {
   computed,
   getCurrentInstance,
@@ -28,11 +28,11 @@ export interface ChannelResult<S, M> {
  * getter: new params move to another instance) while the component is
  * mounted; components with equal params share one join. Returns refs, so it
  * can be destructured. Never joins during server rendering. Needs a live
- * client (`:config="{ live: true }"`).
+ * client (`:config="{ live: websocket() }"`).
  */
 export function useChannel<P extends object, S, M>(name: string, params: MaybeRefOrGetter<P>): ChannelResult<S, M> {
   const client = useMizan();
-  const channel = computed(() => client.channel<S, M>(name, toValue(params)));
+  const channel = computed(() => openChannel<S, M>(client, name, toValue(params)));
   const state = shallowRef(channel.value.getState());
   // In a component, from a hook so that the watcher belongs to it (unmounting
   // stops it, and stopping it leaves; never during server rendering);

@@ -1,4 +1,4 @@
-import type { ContextInstance, ContextState } from '@mizan/base';
+import { type ContextInstance, type ContextState, ready } from '@mizan/base';
 import {
   computed,
   defineComponent,
@@ -79,6 +79,19 @@ export function useContextState<D>(def: ContextDef<unknown, D>): Readonly<Shallo
 export function useMember<D, K extends keyof D>(def: ContextDef<unknown, D>, member: K): Readonly<Ref<D[K] | undefined>> {
   const { state } = provided(def, `useMember(${def.displayName}, '${String(member)}')`);
   return computed(() => state.value.data?.[member]);
+}
+
+/**
+ * For an async `setup` under `<Suspense>`: waits until the nearest instance
+ * of `def` has data (fetching it if needed, on the server too), then gives
+ * its data as a computed ref that is never `undefined`. A fetch that fails
+ * before there is any data rejects, so the error reaches `onErrorCaptured`.
+ */
+export async function useSuspenseContext<D>(def: ContextDef<unknown, D>): Promise<Readonly<Ref<D>>> {
+  // Read before the first `await`: after it, `inject` has no component.
+  const { instance, state } = provided(def, `useSuspense${def.displayName}()`);
+  await ready(instance.value);
+  return computed(() => (state.value.data ?? instance.value.getState().data) as D);
 }
 
 function provided<D>(def: ContextDef<unknown, D>, composable: string): Provided<D> {

@@ -1,4 +1,4 @@
-import { type ContextInstance, MizanClient, MizanError, type SocketLike } from '@mizan/base';
+import { type ContextInstance, MizanClient, MizanError, type SocketLike, websocket } from '@mizan/base';
 import {
   type App as VueApp,
   type Component,
@@ -9,6 +9,7 @@ import {
   nextTick,
   onErrorCaptured,
   ref,
+  Suspense,
   type VNodeChild,
 } from 'vue';
 import { renderToString } from 'vue/server-renderer';
@@ -17,7 +18,15 @@ import WebSocket from 'ws';
 import { type App, startApp } from '../../base/test/support/app.js';
 import { type ScriptedServer, startScripted } from '../../base/test/support/socket-server.js';
 import { MizanProvider, useMizan } from '../src/index.js';
-import { UserContext, useChatChannel, useRenameUser, useUserContext, useUserOrders, useUserProfile } from './support/generated.js';
+import {
+  UserContext,
+  useChatChannel,
+  useRenameUser,
+  useSuspenseUserContext,
+  useUserContext,
+  useUserOrders,
+  useUserProfile,
+} from './support/generated.js';
 
 let app: App;
 let client: MizanClient;
@@ -107,14 +116,50 @@ function countSubscriptions(instance: ContextInstance<unknown>): () => number {
 }
 
 describe('@mizan/vue', () => {
-  it('a mutation in one component makes another component’s context refetch', async () => {
+  it('a mutation in one component updates another component’s context with its own reply: one request', async () => {
     render(() => [user(1, Name), h(Renamer)]);
     await waitFor(() => expect(text('name')).toBe('Ada'));
     const result = await rename.mutate({ user_id: 1, name: 'Ada Lovelace' });
     expect(result).toEqual({ id: 1, name: 'Ada Lovelace' });
     await waitFor(() => expect(text('name')).toBe('Ada Lovelace'));
     expect(text('mutation')).toBe('false:Ada Lovelace:');
-    expect(app.fetches()).toEqual(['1', '1']);
+    await settle();
+    expect(app.fetches()).toEqual(['1']);
+  });
+
+  it('an optimistic rename shows before the reply; a failed one is taken back', async () => {
+    let optimistic: ReturnType<typeof useRenameUser> | undefined;
+    const Optimistic = defineComponent(() => {
+      optimistic = useRenameUser({ optimistic: { user_profile: (profile, args) => ({ ...profile, name: args.name }) } });
+      return () => h('span', { 'data-testid': 'optimistic' }, optimistic!.error.value?.code ?? '');
+    });
+    render(() => [user(1, Name, Optimistic)]);
+    await waitFor(() => expect(text('name')).toBe('Ada'));
+    const release = app.holdCalls();
+    const done = optimistic!.mutate({ user_id: 1, name: 'Grace' });
+    await nextTick();
+    expect(text('name')).toBe('Grace');
+    release();
+    await done;
+    const failed = optimistic!.mutate({ user_id: 1, name: '' }).catch((e: unknown) => e);
+    await nextTick();
+    expect(text('name')).toBe('');
+    expect(await failed).toMatchObject({ code: 'VALIDATION_ERROR' });
+    await nextTick();
+    expect(text('name')).toBe('Grace');
+    expect(text('optimistic')).toBe('VALIDATION_ERROR');
+    expect(app.fetches()).toEqual(['1']);
+  });
+
+  it('an async setup awaiting a suspending read renders under <Suspense> once the data is there', async () => {
+    const Profile = defineComponent(async () => {
+      const data = await useSuspenseUserContext();
+      return () => h('span', { 'data-testid': 'suspended' }, data.value.user_profile.name);
+    });
+    render(() => [h(UserContext, { user_id: 2 }, () => h(Suspense, null, { default: () => h(Profile), fallback: () => h('span', { 'data-testid': 'fallback' }, 'loading') }))]);
+    expect(text('fallback')).toBe('loading');
+    await waitFor(() => expect(text('suspended')).toBe('Bob'));
+    expect(app.fetches()).toEqual(['2']);
   });
 
   it('two components on one instance share one request', async () => {
@@ -286,7 +331,7 @@ describe('@mizan/vue', () => {
 });
 
 describe('@mizan/vue, live', () => {
-  const live = { socket: (url: string) => new WebSocket(url) as unknown as SocketLike };
+  const live = websocket({ socket: (url: string) => new WebSocket(url) as unknown as SocketLike });
   let scripted: ScriptedServer;
   beforeEach(async () => {
     scripted = await startScripted();

@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use super::naming::{Names, camel, pascal, string_literal};
-use super::ts::{signature, stem};
+use super::ts::{affected_contexts, call_options, data_members, signature, stem};
 use super::writer::CodeWriter;
 use super::{all_optional, code, function_notes, join_words, refs, ts_type};
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -94,6 +94,9 @@ impl ContextPlan<'_> {
 pub(super) struct MutationPlan<'i> {
     pub(super) function: &'i Function,
     pub(super) stem: String,
+    /// The data types of the contexts it affects or merges into, whose slots
+    /// its `optimistic` option may change (`BoardContextData`).
+    pub(super) slots: Vec<String>,
 }
 
 impl MutationPlan<'_> {
@@ -117,9 +120,15 @@ impl MutationPlan<'_> {
         (args, output)
     }
 
+    /// The type of the slots its `optimistic` option may change:
+    /// `BoardContextData & TaskContextData`; `None` when it changes no context.
+    pub(super) fn slot_type(&self) -> Option<String> {
+        (!self.slots.is_empty()).then(|| self.slots.join(" & "))
+    }
+
     /// The types the hook takes from the `ts` target.
     pub(super) fn types(&self) -> BTreeSet<String> {
-        let mut types = BTreeSet::new();
+        let mut types: BTreeSet<String> = self.slots.iter().cloned().collect();
         if !self.function.params.is_empty() {
             types.insert(format!("{}Args", self.stem));
         }
@@ -134,9 +143,16 @@ impl MutationPlan<'_> {
     /// The hook's doc: how to call it, then what the function does.
     pub(super) fn doc(&self) -> Vec<String> {
         let mut doc = vec![format!(
-            "Calls {} with `mutate(args)`; tracks `isPending`, `error` and `data`.",
+            "Calls {} with `mutate(args)` (a call made while one is pending waits for it); tracks `isPending`, `error`, `data` and `variables`.",
             code(&self.function.name)
         )];
+        if self.slot_type().is_some() {
+            doc.push(String::new());
+            doc.push(
+                "`optimistic` changes the slots of the shown instances it may change at once, until the server answers."
+                    .to_string(),
+            );
+        }
         let notes = function_notes(self.function);
         if !notes.is_empty() {
             doc.push(String::new());
@@ -211,6 +227,11 @@ pub(super) struct Plan<'i> {
 }
 
 impl Plan<'_> {
+    /// Whether a mutation hook takes `MutationOptions` (it changes a context).
+    pub(super) fn mutation_options(&self) -> bool {
+        self.mutations.iter().any(|m| !m.slots.is_empty())
+    }
+
     /// The types every mutation hook and channel hook takes from the `ts` target.
     pub(super) fn hook_types(&self) -> BTreeSet<String> {
         let mutations = self.mutations.iter().flat_map(|m| m.types());
@@ -228,6 +249,8 @@ pub(super) fn plan<'i>(ir: &'i Ir, reserved: &[(&str, &str)]) -> Result<Plan<'i>
     names.reserve("MizanProvider", "the root provider");
     names.reserve("useMizan", "the re-export of `useMizan`");
     names.reserve(RUNTIME_PROVIDER, "the runtime's provider");
+    names.reserve("MutationOptions", "the import of `MutationOptions`");
+    names.reserve("useSuspenseContext", "the import of `useSuspenseContext`");
     for (ident, what) in reserved {
         names.reserve(ident, what);
     }
@@ -280,12 +303,13 @@ pub(super) fn plan<'i>(ir: &'i Ir, reserved: &[(&str, &str)]) -> Result<Plan<'i>
         );
         names.declare(&format!("{p}Context"), &origin, "context", c.span);
         names.declare(&format!("use{p}Context"), &origin, "context", c.span);
-        let members: Vec<&Function> = c
-            .members
-            .iter()
-            .filter_map(|m| ir.function(m))
-            .filter(|f| !f.view)
-            .collect();
+        names.declare(
+            &format!("useSuspense{p}Context"),
+            &origin,
+            "context",
+            c.span,
+        );
+        let members = data_members(ir, c);
         for m in &members {
             let member_origin = format!("function \"{}\"", m.name);
             match stem(&m.name, &member_origin, "function", m.span) {
@@ -324,9 +348,18 @@ pub(super) fn plan<'i>(ir: &'i Ir, reserved: &[(&str, &str)]) -> Result<Plan<'i>
                 }
             }
         }
+        let merged = f.merges.iter().map(|m| m.context.as_str());
+        let mut slots = Vec::new();
+        for name in affected_contexts(f).into_iter().chain(merged) {
+            let data = format!("{}ContextData", pascal(name));
+            if ir.contexts.iter().any(|c| c.name == name) && !slots.contains(&data) {
+                slots.push(data);
+            }
+        }
         plan.mutations.push(MutationPlan {
             function: f,
             stem: p,
+            slots,
         });
     }
     for c in &ir.channels {
@@ -381,8 +414,9 @@ pub(super) fn define_context(w: &mut CodeWriter, c: &ContextPlan<'_>, keyword: &
 }
 
 /// The state hook and the member hooks of a context, the same code in every
-/// framework target.
-pub(super) fn hooks(w: &mut CodeWriter, c: &ContextPlan<'_>) {
+/// framework target, and the suspending read where the framework has one
+/// (`suspense`: its doc).
+pub(super) fn hooks(w: &mut CodeWriter, c: &ContextPlan<'_>, suspense: Option<&str>) {
     let def = c.def();
     let (state_hook, doc) = c.state_hook();
     w.blank();
@@ -390,6 +424,18 @@ pub(super) fn hooks(w: &mut CodeWriter, c: &ContextPlan<'_>) {
     w.block(format!("export function {state_hook}() {{"), "}", |w| {
         w.line(format!("return useContextState({def});"));
     });
+    if let Some(doc) = suspense {
+        w.blank();
+        w.doc(&[format!(
+            "The data of the nearest {}: {doc}",
+            code(&format!("<{}>", c.component()))
+        )]);
+        w.block(
+            format!("export function useSuspense{}Context() {{", c.stem),
+            "}",
+            |w| w.line(format!("return useSuspenseContext({def});")),
+        );
+    }
     for (hook, member, doc) in c.member_hooks() {
         w.blank();
         w.doc(&[doc]);
@@ -402,17 +448,47 @@ pub(super) fn hooks(w: &mut CodeWriter, c: &ContextPlan<'_>) {
     }
 }
 
-/// A mutation hook, the same code in every framework target.
+/// A mutation hook, the same code in every framework target: what the IR
+/// says of the function (`affects`, for single-flight refresh), and the
+/// component's `optimistic` changes of the contexts it changes.
 pub(super) fn mutation(w: &mut CodeWriter, m: &MutationPlan<'_>) {
     let (args, output) = m.type_args();
     w.doc(&m.doc());
-    w.block(format!("export function {}() {{", m.hook()), "}", |w| {
+    let name = string_literal(&m.function.name, '\'');
+    let affects = affected_contexts(m.function);
+    let Some(slots) = m.slot_type() else {
+        w.block(format!("export function {}() {{", m.hook()), "}", |w| {
+            w.call(
+                &format!("return useMutation<{args}, {output}>"),
+                &[name],
+                ";",
+            );
+        });
+        return;
+    };
+    let head = signature(
+        &format!("export function {}", m.hook()),
+        &[format!("options?: MutationOptions<{args}, {slots}>")],
+        "",
+        w.indent_width(),
+    );
+    let call = if affects.is_empty() {
+        "{}".to_string()
+    } else {
+        call_options(&affects)
+    };
+    w.block_lines(&head, "}", |w| {
         w.call(
-            &format!("return useMutation<{args}, {output}>"),
-            &[string_literal(&m.function.name, '\'')],
+            &format!("return useMutation<{args}, {output}, {slots}>"),
+            &[name, call, "options".to_string()],
             ";",
         );
     });
+}
+
+/// The runtime's imports in one order: by name, ignoring case and `type `.
+pub(super) fn sort_imports(names: &mut [String]) {
+    names.sort_by_key(|n| n.trim_start_matches("type ").to_lowercase());
 }
 
 /// A channel hook, the same code in every framework target but for how the

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use super::frontend::{
     ContextPlan, RUNTIME_PROVIDER, channel_hook, define_context, hooks, mutation, plan, root_doc,
+    sort_imports,
 };
 use super::ts::signature;
 use super::writer::CodeWriter;
@@ -32,8 +33,16 @@ pub(super) fn emit(ir: &Ir, client: &str) -> Result<String, Diagnostics> {
     let mut client_types = plan.hook_types();
     let mut react_types = BTreeSet::from(["ComponentProps".to_string()]);
     if !plan.contexts.is_empty() {
-        runtime.extend(["ContextProvider", "defineContext", "useContextState"]);
+        runtime.extend([
+            "ContextProvider",
+            "defineContext",
+            "useContextState",
+            "useSuspenseContext",
+        ]);
         react_types.insert("ReactNode".to_string());
+    }
+    if plan.mutation_options() {
+        runtime.insert("type MutationOptions");
     }
     for c in &plan.contexts {
         client_types.extend(c.types());
@@ -49,7 +58,7 @@ pub(super) fn emit(ir: &Ir, client: &str) -> Result<String, Diagnostics> {
     }
     let mut runtime: Vec<String> = runtime.into_iter().map(str::to_string).collect();
     runtime.push(format!("MizanProvider as {RUNTIME_PROVIDER}"));
-    runtime.sort_by_key(|n| n.to_lowercase());
+    sort_imports(&mut runtime);
 
     let mut w = CodeWriter::new("  ");
     header(&mut w);
@@ -151,5 +160,11 @@ fn context(w: &mut CodeWriter, c: &ContextPlan<'_>) {
             );
         });
     });
-    hooks(w, c);
+    hooks(
+        w,
+        c,
+        Some(
+            "suspends (`<Suspense>`) until there is some; a first fetch that fails throws to the nearest error boundary.",
+        ),
+    );
 }

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use super::frontend::{
     ContextPlan, Plan, RUNTIME_PROVIDER, channel_hook, define_context, hooks, mutation, plan,
-    root_doc,
+    root_doc, sort_imports,
 };
 use super::naming::string_literal;
 use super::writer::{CodeWriter, MAX_WIDTH, wrap};
@@ -55,11 +55,15 @@ fn index(plan: &Plan<'_>, client: &str) -> String {
     if !plan.channels.is_empty() {
         runtime.insert("useChannel");
     }
+    if plan.mutation_options() {
+        runtime.insert("type MutationOptions");
+    }
     let mut w = CodeWriter::new("  ");
     header(&mut w);
     w.blank();
     if !runtime.is_empty() {
-        let runtime: Vec<_> = runtime.into_iter().map(str::to_string).collect();
+        let mut runtime: Vec<_> = runtime.into_iter().map(str::to_string).collect();
+        sort_imports(&mut runtime);
         import(&mut w, "import", &runtime, "@mizan/svelte");
     }
     let client_types: Vec<_> = plan.hook_types().into_iter().collect();
@@ -108,7 +112,7 @@ fn index(plan: &Plan<'_>, client: &str) -> String {
         });
     }
     for c in &plan.contexts {
-        hooks(&mut w, c);
+        hooks(&mut w, c, None);
     }
     for m in &plan.mutations {
         w.blank();

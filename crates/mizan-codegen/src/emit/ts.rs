@@ -1,6 +1,6 @@
-//! The `ts` target: types, one `call*` function per callable RPC, one
-//! `fetch*Context` function per context and one `open*Channel` function per
-//! channel, over `getClient()` of `@mizan/base`.
+//! The `ts` target: types, and `createApi(client)`: one `call*` method per
+//! callable RPC, one `fetch*Context` per context and one `open*Channel` per
+//! channel, bound to the client it is given (never a module-wide one).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -15,29 +15,70 @@ pub(super) fn emit(ir: &Ir) -> Result<String, Diagnostics> {
     let mut w = CodeWriter::new("  ");
     header(&mut w);
     let callable: Vec<&Function> = ir.functions.iter().filter(|f| f.is_callable()).collect();
+    let api = !callable.is_empty() || !ir.contexts.is_empty() || !ir.channels.is_empty();
     if !ir.channels.is_empty() {
         w.blank();
-        w.line("import { type ChannelInstance, getClient } from '@mizan/base';");
-    } else if !callable.is_empty() || !ir.contexts.is_empty() {
+        w.line(
+            "import { type ChannelInstance, type MizanClient, openChannel } from '@mizan/base';",
+        );
+    } else if api {
         w.blank();
-        w.line("import { getClient } from '@mizan/base';");
+        w.line("import type { MizanClient } from '@mizan/base';");
     }
     let uses = TypeUses::of(&ir.types, &callable, &ir.channels);
     for t in &ir.types {
         w.blank();
         type_def(&mut w, t, &uses);
     }
-    for f in &callable {
+    for f in callable.iter().filter(|f| !f.params.is_empty()) {
         w.blank();
-        function(&mut w, f);
+        args_interface(&mut w, f);
     }
     for c in &ir.contexts {
         w.blank();
-        context(&mut w, ir, c);
+        context_types(&mut w, ir, c);
     }
     for c in &ir.channels {
         w.blank();
-        channel(&mut w, c);
+        params_interface(
+            &mut w,
+            &format!("{}ChannelParams", pascal(&c.name)),
+            format!("Parameters of the {} channel.", code(&c.name)),
+            &c.params,
+        );
+    }
+    if api {
+        w.blank();
+        w.doc(&[
+            "The server's functions, contexts and channels, bound to `client`: make one per client (per server request when rendering), never a module-wide one.".to_string(),
+            String::new(),
+            "```ts".to_string(),
+            "const api = createApi(new MizanClient({ baseUrl: '/api/mizan' }));".to_string(),
+            "```".to_string(),
+        ]);
+        w.block(
+            "export function createApi(client: MizanClient) {",
+            "}",
+            |w| {
+                w.block("return {", "};", |w| {
+                    for f in &callable {
+                        w.blank();
+                        call_method(w, f);
+                    }
+                    for c in &ir.contexts {
+                        w.blank();
+                        fetch_method(w, ir, c);
+                    }
+                    for c in &ir.channels {
+                        w.blank();
+                        open_method(w, c);
+                    }
+                });
+            },
+        );
+        w.blank();
+        w.doc(&["What `createApi` returns.".to_string()]);
+        w.line("export type MizanApi = ReturnType<typeof createApi>;");
     }
     Ok(w.finish())
 }
@@ -46,8 +87,11 @@ pub(super) fn emit(ir: &Ir) -> Result<String, Diagnostics> {
 /// anything is written, naming both IR items.
 fn check_names(ir: &Ir) -> Result<(), Diagnostics> {
     let mut names = Names::default();
-    names.reserve("getClient", "the import of `getClient`");
+    names.reserve("MizanClient", "the import of `MizanClient`");
     names.reserve("ChannelInstance", "the import of `ChannelInstance`");
+    names.reserve("openChannel", "the import of `openChannel`");
+    names.reserve("createApi", "the function that binds the API to a client");
+    names.reserve("MizanApi", "the type of `createApi`'s API");
     let mut errors = Vec::new();
     for t in &ir.types {
         names.declare(&t.name, &format!("type \"{}\"", t.name), "type", t.span);
@@ -238,18 +282,13 @@ fn type_def(w: &mut CodeWriter, t: &TypeDef, uses: &TypeUses<'_>) {
     }
 }
 
-fn function(w: &mut CodeWriter, f: &Function) {
-    let p = pascal(&f.name);
-    let output = f
-        .output
-        .as_ref()
-        .map_or_else(|| "unknown".to_string(), ts_type);
-    let name = string_literal(&f.name, '\'');
-    let call_args = if f.params.is_empty() {
-        [name, "{}".to_string()]
-    } else {
-        w.doc(&[format!("Arguments of {}.", code(&f.name))]);
-        w.block(format!("export interface {p}Args {{"), "}", |w| {
+/// `export interface <Fn>Args { ... }`.
+fn args_interface(w: &mut CodeWriter, f: &Function) {
+    w.doc(&[format!("Arguments of {}.", code(&f.name))]);
+    w.block(
+        format!("export interface {}Args {{", pascal(&f.name)),
+        "}",
+        |w| {
             for param in &f.params {
                 if let Some(default) = &param.default {
                     w.doc(&[format!(
@@ -264,10 +303,27 @@ fn function(w: &mut CodeWriter, f: &Function) {
                     ts_type(&param.shape)
                 ));
             }
-        });
-        w.blank();
-        [name, "args".to_string()]
-    };
+        },
+    );
+}
+
+/// `call<Fn>(args)`, a method of the API.
+fn call_method(w: &mut CodeWriter, f: &Function) {
+    let p = pascal(&f.name);
+    let output = f
+        .output
+        .as_ref()
+        .map_or_else(|| "unknown".to_string(), ts_type);
+    let mut call_args = vec![string_literal(&f.name, '\'')];
+    let affects = affected_contexts(f);
+    if !f.params.is_empty() {
+        call_args.push("args".to_string());
+    } else if !affects.is_empty() {
+        call_args.push("{}".to_string());
+    }
+    if !affects.is_empty() {
+        call_args.push(call_options(&affects));
+    }
     let mut doc = vec![match &f.context {
         Some(c) => format!(
             "Calls {}, a member of the {} context.",
@@ -286,18 +342,33 @@ fn function(w: &mut CodeWriter, f: &Function) {
         vec![format!("args: {p}Args")]
     };
     let head = signature(
-        &format!("export function call{p}"),
+        &format!("call{p}"),
         &params,
         &format!("Promise<{output}>"),
         w.indent_width(),
     );
-    w.block_lines(&head, "}", |w| {
-        w.call(
-            &format!("return getClient().call<{output}>"),
-            &call_args,
-            ";",
-        );
+    w.block_lines(&head, "},", |w| {
+        w.call(&format!("return client.call<{output}>"), &call_args, ";");
     });
+}
+
+/// The contexts a function's invalidation targets name, each once, in
+/// declaration order: the client refreshes their shown instances with the
+/// call (single-flight).
+pub(super) fn affected_contexts(f: &Function) -> Vec<&str> {
+    let mut seen = Vec::new();
+    for a in &f.affects {
+        if !seen.contains(&a.context.as_str()) {
+            seen.push(a.context.as_str());
+        }
+    }
+    seen
+}
+
+/// `{ affects: ['board', 'task'] }`.
+pub(super) fn call_options(affects: &[&str]) -> String {
+    let names: Vec<_> = affects.iter().map(|c| string_literal(c, '\'')).collect();
+    format!("{{ affects: [{}] }}", names.join(", "))
 }
 
 /// `export interface <name> { ... }` of a context's or a channel's params
@@ -320,7 +391,8 @@ fn params_interface(w: &mut CodeWriter, name: &str, doc: String, params: &[Conte
     }
 }
 
-fn context(w: &mut CodeWriter, ir: &Ir, c: &Context) {
+/// The params and data types of a context.
+fn context_types(w: &mut CodeWriter, ir: &Ir, c: &Context) {
     let p = pascal(&c.name);
     params_interface(
         w,
@@ -329,12 +401,7 @@ fn context(w: &mut CodeWriter, ir: &Ir, c: &Context) {
         &c.params,
     );
 
-    let members: Vec<&Function> = c
-        .members
-        .iter()
-        .filter_map(|m| ir.function(m))
-        .filter(|f| !f.view)
-        .collect();
+    let members = data_members(ir, c);
     w.blank();
     w.doc(&[format!(
         "Data of the {} context: one key per member.",
@@ -355,8 +422,21 @@ fn context(w: &mut CodeWriter, ir: &Ir, c: &Context) {
             }
         });
     }
+}
 
-    w.blank();
+/// The members of a context that are part of its data (not views).
+pub(super) fn data_members<'i>(ir: &'i Ir, c: &Context) -> Vec<&'i Function> {
+    c.members
+        .iter()
+        .filter_map(|m| ir.function(m))
+        .filter(|f| !f.view)
+        .collect()
+}
+
+/// `fetch<Context>Context(params)`, a method of the API.
+fn fetch_method(w: &mut CodeWriter, ir: &Ir, c: &Context) {
+    let p = pascal(&c.name);
+    let members = data_members(ir, c);
     let names: Vec<_> = members.iter().map(|m| code(&m.name)).collect();
     let mut doc = vec![if names.is_empty() {
         format!("Fetches the {} context.", code(&c.name))
@@ -404,29 +484,23 @@ fn context(w: &mut CodeWriter, ir: &Ir, c: &Context) {
         format!("params: {p}ContextParams")
     };
     let head = signature(
-        &format!("export function fetch{p}Context"),
+        &format!("fetch{p}Context"),
         &[params],
         &format!("Promise<{p}ContextData>"),
         w.indent_width(),
     );
-    w.block_lines(&head, "}", |w| {
+    w.block_lines(&head, "},", |w| {
         w.call(
-            &format!("return getClient().fetchContext<{p}ContextData>"),
+            &format!("return client.fetchContext<{p}ContextData>"),
             &[string_literal(&c.name, '\''), "params".to_string()],
             ";",
         );
     });
 }
 
-fn channel(w: &mut CodeWriter, c: &Channel) {
+/// `open<Channel>Channel(params)`, a method of the API.
+fn open_method(w: &mut CodeWriter, c: &Channel) {
     let p = pascal(&c.name);
-    params_interface(
-        w,
-        &format!("{p}ChannelParams"),
-        format!("Parameters of the {} channel.", code(&c.name)),
-        &c.params,
-    );
-    w.blank();
     let (send, message) = (ts_type(&c.send), ts_type(&c.message));
     w.doc(&paragraph(vec![
         format!(
@@ -446,15 +520,19 @@ fn channel(w: &mut CodeWriter, c: &Channel) {
     };
     let instance = format!("ChannelInstance<{send}, {message}>");
     let head = signature(
-        &format!("export function open{p}Channel"),
+        &format!("open{p}Channel"),
         &[params],
         &instance,
         w.indent_width(),
     );
-    w.block_lines(&head, "}", |w| {
+    w.block_lines(&head, "},", |w| {
         w.call(
-            &format!("return getClient().channel<{send}, {message}>"),
-            &[string_literal(&c.name, '\''), "params".to_string()],
+            &format!("return openChannel<{send}, {message}>"),
+            &[
+                "client".to_string(),
+                string_literal(&c.name, '\''),
+                "params".to_string(),
+            ],
             ";",
         );
     });

@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 
 use super::frontend::{
     ContextPlan, RUNTIME_PROVIDER, channel_hook, define_context, hooks, mutation, plan, root_doc,
+    sort_imports,
 };
 use super::naming::string_literal;
 use super::writer::{CodeWriter, MAX_WIDTH};
@@ -35,7 +36,15 @@ pub(super) fn emit(ir: &Ir, client: &str) -> Result<String, Diagnostics> {
     let mut runtime = BTreeSet::from(["mizanProviderProps"]);
     let mut client_types = plan.hook_types();
     if !plan.contexts.is_empty() {
-        runtime.extend(["ContextProvider", "defineContext", "useContextState"]);
+        runtime.extend([
+            "ContextProvider",
+            "defineContext",
+            "useContextState",
+            "useSuspenseContext",
+        ]);
+    }
+    if plan.mutation_options() {
+        runtime.insert("type MutationOptions");
     }
     for c in &plan.contexts {
         client_types.extend(c.types());
@@ -51,7 +60,7 @@ pub(super) fn emit(ir: &Ir, client: &str) -> Result<String, Diagnostics> {
     }
     let mut runtime: Vec<String> = runtime.into_iter().map(str::to_string).collect();
     runtime.push(format!("MizanProvider as {RUNTIME_PROVIDER}"));
-    runtime.sort_by_key(|n| n.to_lowercase());
+    sort_imports(&mut runtime);
 
     let mut w = CodeWriter::new("  ");
     header(&mut w);
@@ -180,5 +189,11 @@ fn context(w: &mut CodeWriter, c: &ContextPlan<'_>) {
             },
         );
     }
-    hooks(w, c);
+    hooks(
+        w,
+        c,
+        Some(
+            "in an async `setup` under `<Suspense>`, `await` it: a computed ref that waits for the first fetch (on the server too), which rejects if it fails.",
+        ),
+    );
 }

@@ -2,16 +2,13 @@
 // that `tsc` checks the generated types are the useful ones, not only that
 // they compile. Lines marked `@ts-expect-error` must stay errors.
 
+import { MizanClient, websocket } from '@mizan/base';
+import { Suspense } from 'react';
 import {
-  callAdd,
-  callFindItem,
-  callUploadFile,
-  callWhoami,
   type ChatMessage,
-  fetchGlobalContext,
-  fetchUserContext,
+  createApi,
   type Item,
-  openChatChannel,
+  type MizanApi,
   type Order,
   type Profile,
   type SumOutput,
@@ -26,11 +23,15 @@ import {
   useFindItem,
   useMizan,
   useRenameUser,
+  useSuspenseUserContext,
   useTouchUsers,
   useUserContext,
   useUserOrders,
   useUserProfile,
 } from '../../../../examples/afi-fixture/web/src/mizan/react';
+
+const api: MizanApi = createApi(new MizanClient({ baseUrl: '/api/mizan' }));
+const { callAdd, callFindItem, callUploadFile, callWhoami, fetchGlobalContext, fetchUserContext, openChatChannel } = api;
 
 export async function calls(file: File): Promise<void> {
   const sum: SumOutput = await callAdd({ a: 1, b: 2 });
@@ -45,7 +46,7 @@ export async function calls(file: File): Promise<void> {
   // @ts-expect-error `user_id` is a required context parameter
   await fetchUserContext({});
   // @ts-expect-error `view` functions have no client function
-  await import('../../../../examples/afi-fixture/web/src/mizan/client').then((m) => m.callProfilePage);
+  void api.callProfilePage;
   void [sum, item, me, data, limited.user_orders, global.current_user, upload.size];
 }
 
@@ -78,7 +79,14 @@ function ProfileCard() {
   const profile: Profile | undefined = useUserProfile();
   const orders: Order[] | undefined = useUserOrders();
   const state = useUserContext();
-  const rename = useRenameUser();
+  const rename = useRenameUser({
+    // A slot of the context the function affects, typed by it.
+    optimistic: { user_profile: (profile, args) => ({ ...profile, name: args.name }) },
+  });
+  // @ts-expect-error `user_profile` is a `Profile`, not a string
+  useRenameUser({ optimistic: { user_profile: () => 'bob' } });
+  // @ts-expect-error `find_item` changes no context: no `optimistic`
+  useFindItem({ optimistic: {} });
   const touch = useTouchUsers();
   const find = useFindItem();
   const user: UserOutput | undefined = useCurrentUser();
@@ -98,11 +106,22 @@ function ProfileCard() {
   );
 }
 
+/** Suspends until the instance has data: never `undefined`. */
+function Orders() {
+  const data: UserContextData = useSuspenseUserContext();
+  return <p>{data.user_orders.length}</p>;
+}
+
+const live = websocket();
+
 export function App() {
   return (
-    <MizanProvider config={{ baseUrl: '/api/mizan', live: true }}>
+    <MizanProvider config={{ baseUrl: '/api/mizan', live }}>
       <UserContext user_id={5} limit={3}>
         <ProfileCard />
+        <Suspense fallback="…">
+          <Orders />
+        </Suspense>
       </UserContext>
       <Chat />
       {/* @ts-expect-error `user_id` is a required prop */}

@@ -2,6 +2,7 @@
 // app would, so that vue-tsc checks the generated types are the useful ones.
 // Lines marked `@ts-expect-error` must stay errors.
 
+import { websocket } from '@mizan/base';
 import { defineComponent, h, ref } from 'vue';
 import type { ChatMessage, Item, Order, Profile, UserOutput } from '../../../../examples/afi-fixture/web/src/mizan/client';
 import {
@@ -56,7 +57,7 @@ export const Chat = defineComponent(() => {
 });
 
 export const App = defineComponent(() => () =>
-  h(MizanProvider, { config: { baseUrl: '/api/mizan', live: true } }, () => [
+  h(MizanProvider, { config: { baseUrl: '/api/mizan', live: websocket() } }, () => [
     h(UserContext, { user_id: 5, limit: 3 }, () => h(ProfileCard)),
     h(Chat),
     // @ts-expect-error `user_id` is a required prop

@@ -1,5 +1,6 @@
 // Components for the pool's and the pages' tests, rendered by real Node
 // workers. Plain ESM (no build step): `h` is React's createElement.
+import { websocket } from '@mizan/base';
 import { ContextProvider, defineContext, MizanProvider, useContextState, useMember } from '@mizan/react';
 import { createElement as h, Fragment, use } from 'react';
 
@@ -26,7 +27,7 @@ function Me() {
 export function Board({ params, url }) {
   return h(
     MizanProvider,
-    { config: { baseUrl: '/api/mizan', live: true } },
+    { config: { baseUrl: '/api/mizan', live: websocket() } },
     h(ContextProvider, { def: global, params: {} }, h(Me)),
     h(ContextProvider, { def: board, params: { board_id: Number(params.board_id) } }, h(Tasks)),
     h('footer', null, url),

@@ -1,15 +1,15 @@
-import type { MizanConfig } from '@mizan/base';
+import { type MizanConfig, websocket } from '@mizan/base';
 
 /**
  * Every page's client configuration. `?live=1` puts the page on the socket
- * (`live: true`, the one option an app sets); `?gc=<ms>` sets how long an
+ * (`live: websocket()`, the one option an app sets); `?gc=<ms>` sets how long an
  * instance nobody watches is kept (`gcTimeMs`), for the browser suite's
  * unmount and remount scenario.
  */
 export function pageConfig(search: string = location.search): MizanConfig {
   const query = new URLSearchParams(search);
   const config: MizanConfig = { baseUrl: '/api/mizan' };
-  if (query.get('live') === '1') config.live = true;
+  if (query.get('live') === '1') config.live = websocket();
   const gc = query.get('gc');
   if (gc !== null) config.gcTimeMs = Number(gc);
   return config;

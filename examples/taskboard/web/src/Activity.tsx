@@ -39,7 +39,16 @@ export function ActivityFeed({ boardId }: { boardId: number }) {
         {messages.length === 0 && <li className="muted activity-item">Changes and notes from every window on this board show up here.</li>}
       </ol>
       <form className="activity-form" onSubmit={submit}>
-        <input value={text} onChange={(e) => setText(e.target.value)} placeholder="Say something…" aria-label="Note to the board" data-testid="activity-input" />
+        <input
+          value={text}
+          onChange={(e) => {
+            setText(e.target.value);
+            setSendError(null); // the message was about what was there before
+          }}
+          placeholder="Say something…"
+          aria-label="Note to the board"
+          data-testid="activity-input"
+        />
         <button type="submit" disabled={status !== 'joined'} data-testid="activity-send">
           Send
         </button>

@@ -1,16 +1,15 @@
-import type { MizanConfig } from '@mizan/base';
+import { type MizanConfig, websocket } from '@mizan/base';
+import { useEffect } from 'react';
 import { ActivityFeed } from './Activity';
 import { BoardLink, BoardView } from './Board';
+import { Devtools } from './Devtools';
 import { BoardContext, MizanProvider, useBoards, useCurrentUser, useGlobalContext, useTeam } from './mizan/react';
-import { NetworkLog } from './NetworkLog';
-import { loggedFetch, loggedSocket } from './netlog';
 import { TaskPanel } from './TaskPanel';
-import { Avatar, ErrorNote, useRoute } from './ui';
+import { Avatar, ErrorNote, href, type Route, useRoute } from './ui';
 
 // Module-level: the provider re-configures the client only when a value changes.
-// `live: true` is all an app needs to go live; the demo passes its own socket
-// (and fetch) only to show every frame in the network log.
-const config: MizanConfig = { baseUrl: '/api/mizan', fetch: loggedFetch, live: { socket: loggedSocket } };
+// `live: websocket()` is all an app needs to go live.
+const config: MizanConfig = { baseUrl: '/api/mizan', live: websocket() };
 
 /** What the server rendered the page with (`/board/{board_id}`); nothing for `/`. */
 export interface PageProps {
@@ -31,6 +30,7 @@ function Shell({ boardId }: { boardId: number }) {
   const { error } = useGlobalContext();
   const boards = useBoards();
   const board = boards?.find((b) => b.id === route.boardId);
+  useEscapeCloses(route);
   return (
     <div className={route.taskId === null ? 'app' : 'app with-panel'}>
       <TopBar />
@@ -41,18 +41,31 @@ function Shell({ boardId }: { boardId: number }) {
         ))}
         <ErrorNote error={error} />
         <p className="hint">
-          Open a task and move it: only that board refetches, in one request. Rename it: the card changes with no request at all. Open this page in a second
-          window: what you do here shows up there, pushed by the server.
+          Drag a card to another column: it moves at once, and costs one request, which brings the board back with it. Rename a task: no request but the call.
+          Open this page in a second window: what you do here shows up there, pushed by the server. The devtools below show every instance and what each
+          request did.
         </p>
         <ActivityFeed boardId={route.boardId} />
       </nav>
       <main>
         <BoardView board={board} route={route} />
       </main>
-      {route.taskId !== null && <TaskPanelInBoard boardId={route.boardId} taskId={route.taskId} />}
-      <NetworkLog />
+      {route.taskId !== null && <TaskPanelInBoard key={route.taskId} boardId={route.boardId} taskId={route.taskId} />}
+      <Devtools />
     </div>
   );
+}
+
+/** Escape closes the open task. */
+function useEscapeCloses(route: Route) {
+  useEffect(() => {
+    if (route.taskId === null) return undefined;
+    const close = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') location.hash = href({ boardId: route.boardId, taskId: null });
+    };
+    window.addEventListener('keydown', close);
+    return () => window.removeEventListener('keydown', close);
+  }, [route.boardId, route.taskId]);
 }
 
 /** The panel reads its card from the board, so it sits in the same board instance. */

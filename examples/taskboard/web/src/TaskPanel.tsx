@@ -7,17 +7,19 @@ import {
   useBoardTasks,
   useCompleteTask,
   useEditDescription,
-  useMoveTask,
   useRenameTask,
   useTaskComments,
   useTaskContext,
   useTaskDetail,
 } from './mizan/react';
+import { useMoves } from './moves';
 import { Avatar, ErrorNote, href, useMember } from './ui';
 
 /**
  * The open task. Its card (title, column) comes from the board's context,
  * everything else from its own `<TaskContext>`: both members in one request.
+ * The app mounts one per task (`key`): what was typed, and any error, stays
+ * with the task it belongs to.
  */
 export function TaskPanel({ boardId, taskId }: { boardId: number; taskId: number }) {
   const card = useBoardTasks()?.find((t) => t.id === taskId);
@@ -36,19 +38,20 @@ export function TaskPanel({ boardId, taskId }: { boardId: number; taskId: number
 
 function CardHeader({ card }: { card: TaskCard }) {
   const columns = useBoardColumns() ?? [];
-  const rename = useRenameTask();
-  const move = useMoveTask();
-  const complete = useCompleteTask();
+  const done = columns[columns.length - 1]?.id;
+  const onCard = (update: (t: TaskCard) => TaskCard) => (tasks: TaskCard[]) => tasks.map((t) => (t.id === card.id ? update(t) : t));
+  // Shown at once; the server's card (merged, or refreshed with the reply) replaces them.
+  const rename = useRenameTask({ optimistic: { board_tasks: (tasks, { title }) => onCard((t) => ({ ...t, title: title.trim() || t.title }))(tasks) } });
+  const moves = useMoves();
+  const complete = useCompleteTask({ optimistic: { board_tasks: (tasks) => onCard((t) => ({ ...t, column: done ?? t.column }))(tasks) } });
   const [draft, setDraft] = useState<string | null>(null);
   const ids = { board_id: card.board_id, task_id: card.id };
-  const done = columns[columns.length - 1]?.id;
   const save = (e: FormEvent) => {
     e.preventDefault();
     if (draft === null) return;
-    rename.mutate({ ...ids, title: draft }).then(
-      () => setDraft(null),
-      () => undefined,
-    );
+    // Closed at once (the new title shows, optimistic); opened again with what was typed if it fails.
+    setDraft(null);
+    rename.mutate({ ...ids, title: draft }).catch(() => setDraft(draft));
   };
   return (
     <div className="panel-head">
@@ -61,11 +64,28 @@ function CardHeader({ card }: { card: TaskCard }) {
         </h2>
       ) : (
         <form className="rename" onSubmit={save}>
-          <input value={draft} onChange={(e) => setDraft(e.target.value)} aria-label="Title" data-testid="rename-input" autoFocus />
-          <button type="submit" disabled={rename.isPending} data-testid="rename-save">
+          <input
+            value={draft}
+            onChange={(e) => {
+              setDraft(e.target.value);
+              if (rename.error) rename.reset(); // the message was about what was there before
+            }}
+            aria-label="Title"
+            aria-invalid={rename.error ? true : undefined}
+            data-testid="rename-input"
+            autoFocus
+          />
+          <button type="submit" data-testid="rename-save">
             Save
           </button>
-          <button type="button" className="link" onClick={() => setDraft(null)}>
+          <button
+            type="button"
+            className="link"
+            onClick={() => {
+              setDraft(null);
+              rename.reset();
+            }}
+          >
             Cancel
           </button>
         </form>
@@ -77,25 +97,25 @@ function CardHeader({ card }: { card: TaskCard }) {
             key={c.id}
             type="button"
             aria-pressed={c.id === card.column}
-            disabled={move.isPending || c.id === card.column}
-            onClick={() => move.mutate({ ...ids, column: c.id }).catch(() => undefined)}
+            disabled={c.id === card.column}
+            onClick={() => moves.moveCard(card, c.id)}
             data-testid={`move-${c.id}`}
           >
             {c.title}
           </button>
         ))}
       </div>
-      <ErrorNote error={move.error} />
+      <ErrorNote error={moves.errorOf(card.id)} field="column" onDismiss={() => moves.forget(card.id)} />
       <button
         type="button"
         className="primary"
-        disabled={complete.isPending || card.column === done}
+        disabled={card.column === done}
         onClick={() => complete.mutate(ids).catch(() => undefined)}
         data-testid="complete"
       >
         {card.column === done ? '✓ Done' : 'Mark done'}
       </button>
-      <ErrorNote error={complete.error} />
+      <ErrorNote error={complete.error} field="column" />
     </div>
   );
 }
@@ -153,8 +173,17 @@ function Description({ taskId, text }: { taskId: number; text: string }) {
   };
   return (
     <form className="description" onSubmit={save}>
-      <textarea value={draft} onChange={(e) => setDraft(e.target.value)} rows={3} aria-label="Description" data-testid="description-input" />
-      <button type="submit" disabled={edit.isPending} data-testid="description-save">
+      <textarea
+        value={draft}
+        onChange={(e) => {
+          setDraft(e.target.value);
+          if (edit.error) edit.reset();
+        }}
+        rows={3}
+        aria-label="Description"
+        data-testid="description-input"
+      />
+      <button type="submit" data-testid="description-save">
         Save
       </button>
       <ErrorNote error={edit.error} />
@@ -186,7 +215,18 @@ function CommentForm({ taskId }: { taskId: number }) {
   };
   return (
     <form className="comment-form" onSubmit={submit}>
-      <textarea value={body} onChange={(e) => setBody(e.target.value)} rows={2} placeholder="Write a comment…" aria-label="Comment" data-testid="comment-input" />
+      <textarea
+        value={body}
+        onChange={(e) => {
+          setBody(e.target.value);
+          if (add.error) add.reset(); // the message was about what was there before
+        }}
+        rows={2}
+        placeholder="Write a comment…"
+        aria-label="Comment"
+        aria-invalid={add.error ? true : undefined}
+        data-testid="comment-input"
+      />
       <button type="submit" disabled={add.isPending} data-testid="comment-submit">
         Comment
       </button>

@@ -48,17 +48,44 @@ export function useMember(id: number | null | undefined): Member | undefined {
   return id == null ? undefined : team?.find((m) => m.id === id);
 }
 
-/** A `MizanError` as the user sees it: code, HTTP status, message, field messages. */
-export function ErrorNote({ error, field }: { error: MizanError | null; field?: string }) {
+/**
+ * What went wrong, in words for the person at the keyboard: the server's
+ * message for `field` when there is one (next to that field), else a sentence
+ * for the kind of failure. The code and status stay in attributes (and the
+ * tooltip) for whoever debugs it.
+ */
+export function ErrorNote({ error, field, onDismiss }: { error: MizanError | null; field?: string; onDismiss?: () => void }) {
   if (!error) return null;
-  const fieldMessages = field ? error.fieldErrors(field) : [];
   return (
-    <p className="error" role="alert" data-testid="error">
-      <code data-testid="error-code">{error.code}</code>
-      <span className="error-status" data-testid="error-status">
-        {error.status}
-      </span>
-      <span>{fieldMessages.length > 0 ? fieldMessages.join(' ') : error.message}</span>
+    <p className="error" role="alert" data-testid="error" data-code={error.code} data-status={error.status} title={`${error.code} (${error.status})`}>
+      <span data-testid="error-message">{humanMessage(error, field)}</span>
+      {onDismiss && (
+        <button type="button" className="link" onClick={onDismiss} aria-label="Dismiss">
+          ×
+        </button>
+      )}
     </p>
   );
+}
+
+export function humanMessage(error: MizanError, field?: string): string {
+  const own = field ? error.fieldErrors(field) : [];
+  if (own.length > 0) return own.join(' ');
+  const fields = error.details?.['fields'];
+  const all = fields && typeof fields === 'object' ? Object.values(fields).flat().map(String) : [];
+  switch (error.code) {
+    case 'VALIDATION_ERROR':
+      return all.length > 0 ? all.join(' ') : 'Something in what you entered is not right.';
+    case 'NOT_FOUND':
+      return error.message; // the server says what is missing: "There is no board 9."
+    case 'NETWORK_ERROR':
+      return 'The server cannot be reached. Check your connection and try again.';
+    case 'UNAUTHORIZED':
+    case 'FORBIDDEN':
+      return 'You are not allowed to do that.';
+    case 'ABORTED':
+      return 'That was cancelled.';
+    default:
+      return 'Something went wrong on our side. Try again in a moment.';
+  }
 }

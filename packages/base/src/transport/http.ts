@@ -21,7 +21,8 @@ export function httpTransport(options: HttpTransportOptions = {}): Transport {
     const headers: Record<string, string> = { Accept: 'application/json', ...init.headers };
     if (typeof body === 'string') headers['Content-Type'] = 'application/json';
     if (init.token) headers['X-Mizan-Token'] = init.token;
-    if (method !== 'GET' && init.csrfToken) headers['X-CSRFToken'] = init.csrfToken;
+    const csrf = method === 'GET' ? undefined : (init.csrfToken ?? (await init.csrf?.()));
+    if (csrf) headers['X-CSRFToken'] = csrf;
     const request: RequestInit = { method, headers, credentials: options.credentials ?? 'same-origin' };
     if (body !== undefined) request.body = body;
     if (init.signal) request.signal = init.signal;
@@ -39,18 +40,18 @@ export function httpTransport(options: HttpTransportOptions = {}): Transport {
     } catch (e) {
       if (!(e instanceof SyntaxError)) throw toMizanError(e);
       // An error page that is not JSON still has a status worth reporting.
-      if (res.ok) throw new MizanError(res.status, 'BAD_RESPONSE', 'The server did not answer with JSON');
+      if (res.ok) throw notJson(res.status);
     }
     if (!res.ok) throw errorFromEnvelope(res.status, parsed);
     if (typeof parsed !== 'object' || parsed === null) {
-      throw new MizanError(res.status, 'BAD_RESPONSE', 'Expected a JSON object from the server');
+      throw notJson(res.status);
     }
     return { body: parsed as Record<string, unknown>, headers: res.headers };
   }
 
   return {
-    async call(fn, args, init) {
-      const { body, headers } = await send('/call/', 'POST', init, encodeCall(fn, args));
+    async call(fn, args, init, refresh) {
+      const { body, headers } = await send('/call/', 'POST', init, encodeCall(envelope(fn, args, refresh)));
       return { body: body as unknown as CallResponse<unknown>, headers };
     },
     async fetchContext(name, params, init) {
@@ -68,17 +69,32 @@ export function httpTransport(options: HttpTransportOptions = {}): Transport {
   };
 }
 
+const notJson = (status: number) => new MizanError(status, 'BAD_RESPONSE', 'The server did not answer with a JSON object');
+
+interface Envelope {
+  fn: string;
+  args: Record<string, unknown>;
+  refresh?: readonly string[];
+}
+
+/** `{fn, args, refresh?}`: `refresh` only when it lists something (PROTOCOL.md §3.5). */
+export function envelope(fn: string, args: Record<string, unknown>, refresh: readonly string[] = []): Envelope {
+  return refresh.length ? { fn, args, refresh } : { fn, args };
+}
+
 /**
- * JSON `{fn, args}`, or multipart when a top-level argument is a file: part
- * `__mizan` holds `{fn, args}` without the files, one part per file argument.
+ * JSON `{fn, args, refresh?}`, or multipart when a top-level argument is a
+ * file: part `__mizan` holds the envelope without the files, one part per
+ * file argument.
  */
-function encodeCall(fn: string, args: Record<string, unknown>): BodyInit {
+function encodeCall(call: Envelope): BodyInit {
+  const { args } = call;
   const files = Object.keys(args).filter((k) => typeof Blob !== 'undefined' && args[k] instanceof Blob);
-  if (files.length === 0) return JSON.stringify({ fn, args });
+  if (files.length === 0) return JSON.stringify(call);
   const rest: Record<string, unknown> = { ...args };
   for (const k of files) delete rest[k];
   const form = new FormData();
-  form.append('__mizan', JSON.stringify({ fn, args: rest }));
+  form.append('__mizan', JSON.stringify({ ...call, args: rest }));
   for (const k of files) form.append(k, args[k] as Blob);
   return form;
 }

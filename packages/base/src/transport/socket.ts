@@ -19,7 +19,9 @@
  */
 import { errorFromEnvelope, isObject, MizanError, statusOfCode } from '../error.js';
 import { formatTarget } from '../invalidation.js';
+import type { LiveTransport } from '../client.js';
 import type { CallResponse, ChannelEvents, Push, RequestContext, Transport } from '../transport.js';
+import { envelope } from './http.js';
 
 /**
  * The part of the WebSocket API the transport uses: the browser's
@@ -66,6 +68,35 @@ export function socketUrl(baseUrl: string, page: string | undefined = globalThis
 
 export function socketTransport(options: SocketTransportOptions): Transport {
   return new SocketTransport(options);
+}
+
+/** How a client goes live over a WebSocket: `socketTransport`'s options but those the client gives. */
+export type LiveOptions = Partial<Omit<SocketTransportOptions, 'fallback' | 'token'>>;
+
+/**
+ * Live over one WebSocket (PROTOCOL.md §6): the client's `live` option,
+ * `configure({ live: websocket() })`. The socket is at `<baseUrl>/ws/`
+ * unless `url` says otherwise; where there can be none (server rendering:
+ * no WebSocket class and no `socket`, or a relative `baseUrl` and no page to
+ * resolve it against) the client stays on HTTP.
+ */
+export function websocket(options: LiveOptions = {}): LiveTransport {
+  const live = ({ baseUrl, fallback, token }: Parameters<LiveTransport>[0]) => {
+    if (!options.socket && typeof WebSocket === 'undefined') return undefined;
+    let url = options.url;
+    try {
+      url ??= socketUrl(baseUrl);
+    } catch {
+      return undefined;
+    }
+    return socketTransport({ ...options, url, fallback, token });
+  };
+  const same = (other: LiveTransport & { options?: LiveOptions }): boolean => {
+    const theirs = other.options;
+    const keys = new Set([...Object.keys(options), ...Object.keys(theirs ?? {})]);
+    return !!theirs && [...keys].every((k) => options[k as keyof LiveOptions] === theirs[k as keyof LiveOptions]);
+  };
+  return Object.assign(live, { options, same });
 }
 
 type Phase = 'idle' | 'connecting' | 'open' | 'waiting' | 'closed';
@@ -132,11 +163,11 @@ class SocketTransport implements Transport {
     return this.fallback.session ? this.fallback.session(init) : Promise.resolve({ csrfToken: null });
   }
 
-  async call(fn: string, args: Record<string, unknown>, init: RequestContext) {
+  async call(fn: string, args: Record<string, unknown>, init: RequestContext, refresh?: readonly string[]) {
     // Files do not fit in a JSON frame: multipart over HTTP.
     const files = Object.values(args).some((v) => typeof Blob !== 'undefined' && v instanceof Blob);
-    if (files || !(await this.ready())) return this.fallback.call(fn, args, init);
-    const { id: _, ...body } = await this.request({ action: 'call', fn, args }, init.signal);
+    if (files || !(await this.ready())) return this.fallback.call(fn, args, init, refresh);
+    const { id: _, ...body } = await this.request({ action: 'call', ...envelope(fn, args, refresh) }, init.signal);
     return { body: body as unknown as CallResponse<unknown> };
   }
 

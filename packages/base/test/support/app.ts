@@ -1,6 +1,7 @@
 /**
  * A tiny Mizan app on a real loopback server: context `user` (members
- * `user_profile`, `user_orders`), mutations `rename_user` and `add_order`.
+ * `user_profile`, `user_orders`), mutations `rename_user` (affects `user`,
+ * refreshes what it is asked for: PROTOCOL.md §3.5) and `add_order` (merge).
  * Every framework adapter's tests run against it.
  */
 import { sendJson, startServer, type TestServer } from './server.js';
@@ -18,6 +19,8 @@ export interface Order {
 export interface App extends TestServer {
   /** Context fetches received, as `user_id` values. */
   fetches(): string[];
+  /** Holds the answers to calls until the returned function is called. */
+  holdCalls(): () => void;
 }
 
 export async function startApp(): Promise<App> {
@@ -26,15 +29,22 @@ export async function startApp(): Promise<App> {
     [2, { id: 2, name: 'Bob' }],
   ]);
   const orders: Order[] = [{ id: 10, total: 5 }];
-  const server = await startServer((req, res) => {
+  let gate: Promise<void> = Promise.resolve();
+  const bundle = (id: number) => ({ user_orders: orders, user_profile: users.get(id) });
+  const server = await startServer(async (req, res) => {
     const url = new URL(req.url, 'http://app');
     if (req.method === 'GET' && url.pathname === '/api/mizan/ctx/user/') {
-      const profile = users.get(Number(url.searchParams.get('user_id')));
-      if (!profile) return sendJson(res, 404, { error: { code: 'NOT_FOUND', message: 'No such user' } });
-      return sendJson(res, 200, { user_orders: orders, user_profile: profile });
+      const id = Number(url.searchParams.get('user_id'));
+      if (!users.has(id)) return sendJson(res, 404, { error: { code: 'NOT_FOUND', message: 'No such user' } });
+      return sendJson(res, 200, bundle(id));
     }
     if (req.method === 'POST' && url.pathname === '/api/mizan/call/') {
-      const { fn, args } = JSON.parse(req.body.toString('utf8')) as { fn: string; args: Record<string, unknown> };
+      await gate;
+      const { fn, args, refresh = [] } = JSON.parse(req.body.toString('utf8')) as {
+        fn: string;
+        args: Record<string, unknown>;
+        refresh?: string[];
+      };
       if (fn === 'rename_user') {
         const name = String(args['name']);
         if (!name) {
@@ -44,7 +54,9 @@ export async function startApp(): Promise<App> {
         }
         const profile = { id: Number(args['user_id']), name };
         users.set(profile.id, profile);
-        return sendJson(res, 200, { invalidate: [{ context: 'user', params: { user_id: profile.id } }], result: profile });
+        const key = `user;user_id=${profile.id}`;
+        const refreshed = refresh.includes(key) ? { refreshed: { [key]: bundle(profile.id) } } : {};
+        return sendJson(res, 200, { invalidate: [{ context: 'user', params: { user_id: profile.id } }], result: profile, ...refreshed });
       }
       if (fn === 'add_order') {
         const order = { id: Number(args['id']), total: Number(args['total']) };
@@ -61,5 +73,10 @@ export async function startApp(): Promise<App> {
   return {
     ...server,
     fetches: () => server.to('/ctx/').map((r) => new URL(r.url, 'http://app').searchParams.get('user_id') ?? ''),
+    holdCalls: () => {
+      let release!: () => void;
+      gate = new Promise((resolve) => (release = resolve));
+      return release;
+    },
   };
 }

@@ -6,10 +6,12 @@ import {
   type ContextState,
   ContextProvider,
   defineContext,
+  type MutationOptions,
   useChannel,
   useContextState,
   useMember,
   useMutation,
+  useSuspenseContext,
 } from '../../src/index.js';
 
 export type { Order, Profile };
@@ -43,6 +45,10 @@ export function useUserContext(): ContextState<UserContextData> {
   return useContextState(userContext);
 }
 
+export function useSuspenseUserContext(): UserContextData {
+  return useSuspenseContext(userContext);
+}
+
 export function useUserProfile(): Profile | undefined {
   return useMember(userContext, 'user_profile');
 }
@@ -51,8 +57,8 @@ export function useUserOrders(): Order[] | undefined {
   return useMember(userContext, 'user_orders');
 }
 
-export function useRenameUser() {
-  return useMutation<RenameUserArgs, Profile>('rename_user');
+export function useRenameUser(options?: MutationOptions<RenameUserArgs, UserContextData>) {
+  return useMutation<RenameUserArgs, Profile, UserContextData>('rename_user', { affects: ['user'] }, options);
 }
 
 export interface ChatChannelParams {

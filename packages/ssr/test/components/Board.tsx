@@ -1,5 +1,6 @@
 // A page as an app writes it, on generated-style hooks: its own provider
 // with its config, a context provider, members read by hooks.
+import { websocket } from '@mizan/base';
 import { ContextProvider, defineContext, MizanProvider, useContextState, useMember } from '@mizan/react';
 import { Suspense, use } from 'react';
 
@@ -23,7 +24,7 @@ function Tasks() {
 
 export function Board({ boardId, others = [] }: { boardId: number; others?: number[] }) {
   return (
-    <MizanProvider config={{ baseUrl: '/api/mizan', live: true }}>
+    <MizanProvider config={{ baseUrl: '/api/mizan', live: websocket() }}>
       <ContextProvider def={board} params={{ board_id: boardId }}>
         <Tasks />
       </ContextProvider>

@@ -1,7 +1,7 @@
 // The shape of what the code generator writes for a context `user` with
 // members `user_profile` and `user_orders`, and a mutation `rename_user`.
-import { useChannel, useContextState, useMember, useMutation } from '../../src/index.js';
-import type { Profile, RenameUserArgs } from './types.js';
+import { type MutationOptions, useChannel, useContextState, useMember, useMutation } from '../../src/index.js';
+import type { Profile, RenameUserArgs, UserContextData } from './types.js';
 import UserContext, { userContext } from './UserContext.svelte';
 
 export { UserContext };
@@ -18,8 +18,8 @@ export function useUserOrders() {
   return useMember(userContext, 'user_orders');
 }
 
-export function useRenameUser() {
-  return useMutation<RenameUserArgs, Profile>('rename_user');
+export function useRenameUser(options?: MutationOptions<RenameUserArgs, UserContextData>) {
+  return useMutation<RenameUserArgs, Profile, UserContextData>('rename_user', { affects: ['user'] }, options);
 }
 
 export interface ChatChannelParams {

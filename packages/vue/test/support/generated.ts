@@ -2,7 +2,16 @@
 // members `user_profile` and `user_orders`, and a mutation `rename_user`.
 import { defineComponent, h, type MaybeRefOrGetter } from 'vue';
 import type { Order, Profile } from '../../../base/test/support/app.js';
-import { ContextProvider, defineContext, useChannel, useContextState, useMember, useMutation } from '../../src/index.js';
+import {
+  ContextProvider,
+  defineContext,
+  type MutationOptions,
+  useChannel,
+  useContextState,
+  useMember,
+  useMutation,
+  useSuspenseContext,
+} from '../../src/index.js';
 
 export type { Order, Profile };
 
@@ -33,6 +42,10 @@ export function useUserContext() {
   return useContextState(userContext);
 }
 
+export function useSuspenseUserContext() {
+  return useSuspenseContext(userContext);
+}
+
 export function useUserProfile() {
   return useMember(userContext, 'user_profile');
 }
@@ -41,8 +54,8 @@ export function useUserOrders() {
   return useMember(userContext, 'user_orders');
 }
 
-export function useRenameUser() {
-  return useMutation<RenameUserArgs, Profile>('rename_user');
+export function useRenameUser(options?: MutationOptions<RenameUserArgs, UserContextData>) {
+  return useMutation<RenameUserArgs, Profile, UserContextData>('rename_user', { affects: ['user'] }, options);
 }
 
 export interface ChatChannelParams {

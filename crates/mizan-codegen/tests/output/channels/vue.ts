@@ -27,7 +27,8 @@ export const MizanProvider = defineComponent({
 });
 
 /**
- * Calls `add_note` with `mutate(args)`; tracks `isPending`, `error` and `data`.
+ * Calls `add_note` with `mutate(args)` (a call made while one is pending waits
+ * for it); tracks `isPending`, `error`, `data` and `variables`.
  */
 export function useAddNote() {
   return useMutation<AddNoteArgs, Note>('add_note');

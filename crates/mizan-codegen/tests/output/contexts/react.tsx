@@ -8,6 +8,7 @@ import {
   MizanProvider as MizanRuntimeProvider,
   useContextState,
   useMember,
+  useSuspenseContext,
 } from '@mizan/react';
 import type {
   GlobalContextData,
@@ -61,6 +62,14 @@ export function useGlobalContext() {
   return useContextState(globalContext);
 }
 
+/**
+ * The data of the nearest `<GlobalContext>`: suspends (`<Suspense>`) until
+ * there is some; a first fetch that fails throws to the nearest error boundary.
+ */
+export function useSuspenseGlobalContext() {
+  return useSuspenseContext(globalContext);
+}
+
 /** The `current_user` data of the nearest `<GlobalContext>`. */
 export function useCurrentUser() {
   return useMember(globalContext, 'current_user');
@@ -96,6 +105,14 @@ export function useLiveContext() {
   return useContextState(liveContext);
 }
 
+/**
+ * The data of the nearest `<LiveContext>`: suspends (`<Suspense>`) until there
+ * is some; a first fetch that fails throws to the nearest error boundary.
+ */
+export function useSuspenseLiveContext() {
+  return useSuspenseContext(liveContext);
+}
+
 /** The `live_price` data of the nearest `<LiveContext>`. */
 export function useLivePrice() {
   return useMember(liveContext, 'live_price');
@@ -118,6 +135,14 @@ export function PagesContext(props: { children?: ReactNode }) {
 /** The state of the nearest `<PagesContext>`: data, status, error. */
 export function usePagesContext() {
   return useContextState(pagesContext);
+}
+
+/**
+ * The data of the nearest `<PagesContext>`: suspends (`<Suspense>`) until there
+ * is some; a first fetch that fails throws to the nearest error boundary.
+ */
+export function useSuspensePagesContext() {
+  return useSuspenseContext(pagesContext);
 }
 
 const teamContext = defineContext<TeamContextParams, TeamContextData>(
@@ -143,6 +168,14 @@ export function TeamContext(
 /** The state of the nearest `<TeamContext>`: data, status, error. */
 export function useTeamContext() {
   return useContextState(teamContext);
+}
+
+/**
+ * The data of the nearest `<TeamContext>`: suspends (`<Suspense>`) until there
+ * is some; a first fetch that fails throws to the nearest error boundary.
+ */
+export function useSuspenseTeamContext() {
+  return useSuspenseContext(teamContext);
 }
 
 /** The `team_members` data of the nearest `<TeamContext>`. */
@@ -178,6 +211,14 @@ export function UserContext(
 /** The state of the nearest `<UserContext>`: data, status, error. */
 export function useUserContext() {
   return useContextState(userContext);
+}
+
+/**
+ * The data of the nearest `<UserContext>`: suspends (`<Suspense>`) until there
+ * is some; a first fetch that fails throws to the nearest error boundary.
+ */
+export function useSuspenseUserContext() {
+  return useSuspenseContext(userContext);
 }
 
 /** The `user_orders` data of the nearest `<UserContext>`. */

@@ -8,6 +8,7 @@ import {
   mizanProviderProps,
   useContextState,
   useMember,
+  useSuspenseContext,
 } from '@mizan/vue';
 import { defineComponent, h } from 'vue';
 import type {
@@ -59,6 +60,15 @@ export function useGlobalContext() {
   return useContextState(globalContext);
 }
 
+/**
+ * The data of the nearest `<GlobalContext>`: in an async `setup` under
+ * `<Suspense>`, `await` it: a computed ref that waits for the first fetch (on
+ * the server too), which rejects if it fails.
+ */
+export function useSuspenseGlobalContext() {
+  return useSuspenseContext(globalContext);
+}
+
 /** The `current_user` data of the nearest `<GlobalContext>`. */
 export function useCurrentUser() {
   return useMember(globalContext, 'current_user');
@@ -90,6 +100,15 @@ export function useLiveContext() {
   return useContextState(liveContext);
 }
 
+/**
+ * The data of the nearest `<LiveContext>`: in an async `setup` under
+ * `<Suspense>`, `await` it: a computed ref that waits for the first fetch (on
+ * the server too), which rejects if it fails.
+ */
+export function useSuspenseLiveContext() {
+  return useSuspenseContext(liveContext);
+}
+
 /** The `live_price` data of the nearest `<LiveContext>`. */
 export function useLivePrice() {
   return useMember(liveContext, 'live_price');
@@ -113,6 +132,15 @@ export function usePagesContext() {
   return useContextState(pagesContext);
 }
 
+/**
+ * The data of the nearest `<PagesContext>`: in an async `setup` under
+ * `<Suspense>`, `await` it: a computed ref that waits for the first fetch (on
+ * the server too), which rejects if it fails.
+ */
+export function useSuspensePagesContext() {
+  return useSuspenseContext(pagesContext);
+}
+
 const teamContext = defineContext<TeamContextParams, TeamContextData>(
   'team',
   'TeamContext',
@@ -132,6 +160,15 @@ export const TeamContext = defineComponent(
 /** The state of the nearest `<TeamContext>`: data, status, error. */
 export function useTeamContext() {
   return useContextState(teamContext);
+}
+
+/**
+ * The data of the nearest `<TeamContext>`: in an async `setup` under
+ * `<Suspense>`, `await` it: a computed ref that waits for the first fetch (on
+ * the server too), which rejects if it fails.
+ */
+export function useSuspenseTeamContext() {
+  return useSuspenseContext(teamContext);
 }
 
 /** The `team_members` data of the nearest `<TeamContext>`. */
@@ -163,6 +200,15 @@ export const UserContext = defineComponent(
 /** The state of the nearest `<UserContext>`: data, status, error. */
 export function useUserContext() {
   return useContextState(userContext);
+}
+
+/**
+ * The data of the nearest `<UserContext>`: in an async `setup` under
+ * `<Suspense>`, `await` it: a computed ref that waits for the first fetch (on
+ * the server too), which rejects if it fails.
+ */
+export function useSuspenseUserContext() {
+  return useSuspenseContext(userContext);
 }
 
 /** The `user_orders` data of the nearest `<UserContext>`. */

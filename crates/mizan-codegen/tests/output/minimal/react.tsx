@@ -16,7 +16,10 @@ export function MizanProvider(
   return <MizanRuntimeProvider {...props} />;
 }
 
-/** Calls `ping` with `mutate(args)`; tracks `isPending`, `error` and `data`. */
+/**
+ * Calls `ping` with `mutate(args)` (a call made while one is pending waits for
+ * it); tracks `isPending`, `error`, `data` and `variables`.
+ */
 export function usePing() {
   return useMutation<Record<string, never>, string>('ping');
 }

@@ -6,9 +6,11 @@ import {
   defineContext,
   MizanProvider as MizanRuntimeProvider,
   mizanProviderProps,
+  type MutationOptions,
   useContextState,
   useMember,
   useMutation,
+  useSuspenseContext,
 } from '@mizan/vue';
 import { defineComponent, h } from 'vue';
 import type {
@@ -59,6 +61,15 @@ export function useItemsContext() {
   return useContextState(itemsContext);
 }
 
+/**
+ * The data of the nearest `<ItemsContext>`: in an async `setup` under
+ * `<Suspense>`, `await` it: a computed ref that waits for the first fetch (on
+ * the server too), which rejects if it fails.
+ */
+export function useSuspenseItemsContext() {
+  return useSuspenseContext(itemsContext);
+}
+
 /** The `items_list` data of the nearest `<ItemsContext>`. */
 export function useItemsList() {
   return useMember(itemsContext, 'items_list');
@@ -85,14 +96,23 @@ export function useUserContext() {
   return useContextState(userContext);
 }
 
+/**
+ * The data of the nearest `<UserContext>`: in an async `setup` under
+ * `<Suspense>`, `await` it: a computed ref that waits for the first fetch (on
+ * the server too), which rejects if it fails.
+ */
+export function useSuspenseUserContext() {
+  return useSuspenseContext(userContext);
+}
+
 /** The `user_profile` data of the nearest `<UserContext>`. */
 export function useUserProfile() {
   return useMember(userContext, 'user_profile');
 }
 
 /**
- * Calls `can_edit_items` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `can_edit_items` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
  *
  * Requires a caller the server's own check accepts.
  */
@@ -101,57 +121,95 @@ export function useCanEditItems() {
 }
 
 /**
- * Calls `purge` with `mutate(args)`; tracks `isPending`, `error` and `data`.
+ * Calls `purge` with `mutate(args)` (a call made while one is pending waits for
+ * it); tracks `isPending`, `error`, `data` and `variables`.
+ *
+ * `optimistic` changes the slots of the shown instances it may change at once,
+ * until the server answers.
  *
  * Requires a superuser.
  * Invalidates the `items` context and the `user` context.
  */
-export function usePurge() {
-  return useMutation<Record<string, never>, number>('purge');
+export function usePurge(
+  options?: MutationOptions<Record<string, never>, ItemsContextData & UserContextData>,
+) {
+  return useMutation<Record<string, never>, number, ItemsContextData & UserContextData>(
+    'purge',
+    { affects: ['items', 'user'] },
+    options,
+  );
 }
 
 /**
- * Calls `rename_profile` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `rename_profile` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
+ *
+ * `optimistic` changes the slots of the shown instances it may change at once,
+ * until the server answers.
  *
  * Merges its result into `user_profile` of the `user` context (replacing it).
  */
-export function useRenameProfile() {
-  return useMutation<RenameProfileArgs, Profile>('rename_profile');
+export function useRenameProfile(
+  options?: MutationOptions<RenameProfileArgs, UserContextData>,
+) {
+  return useMutation<RenameProfileArgs, Profile, UserContextData>(
+    'rename_profile',
+    {},
+    options,
+  );
 }
 
 /**
- * Calls `rename_user` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `rename_user` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
+ *
+ * `optimistic` changes the slots of the shown instances it may change at once,
+ * until the server answers.
  *
  * Requires a signed-in caller.
  * Invalidates the `user` context and `user_profile` of the `user` context.
  */
-export function useRenameUser() {
-  return useMutation<RenameUserArgs, Profile>('rename_user');
+export function useRenameUser(
+  options?: MutationOptions<RenameUserArgs, UserContextData>,
+) {
+  return useMutation<RenameUserArgs, Profile, UserContextData>(
+    'rename_user',
+    { affects: ['user'] },
+    options,
+  );
 }
 
 /**
- * Calls `search` with `mutate(args)`; tracks `isPending`, `error` and `data`.
+ * Calls `search` with `mutate(args)` (a call made while one is pending waits
+ * for it); tracks `isPending`, `error`, `data` and `variables`.
  */
 export function useSearch() {
   return useMutation<SearchArgs, Item[]>('search');
 }
 
 /**
- * Calls `set_item_name` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `set_item_name` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
+ *
+ * `optimistic` changes the slots of the shown instances it may change at once,
+ * until the server answers.
  *
  * Requires a staff caller.
  * Merges its result into `items_list` of the `items` context (by `id`).
  */
-export function useSetItemName() {
-  return useMutation<SetItemNameArgs, Item>('set_item_name');
+export function useSetItemName(
+  options?: MutationOptions<SetItemNameArgs, ItemsContextData>,
+) {
+  return useMutation<SetItemNameArgs, Item, ItemsContextData>(
+    'set_item_name',
+    {},
+    options,
+  );
 }
 
 /**
- * Calls `upload_file` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `upload_file` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
  *
  * Takes a file: sent as `multipart/form-data`.
  */
@@ -160,7 +218,8 @@ export function useUploadFile() {
 }
 
 /**
- * Calls `ws_echo` with `mutate(args)`; tracks `isPending`, `error` and `data`.
+ * Calls `ws_echo` with `mutate(args)` (a call made while one is pending waits
+ * for it); tracks `isPending`, `error`, `data` and `variables`.
  *
  * Socket-only: needs the WebSocket transport.
  */

@@ -24,23 +24,24 @@ export function MizanProvider(
 }
 
 /**
- * Calls `document` with `mutate(args)`; tracks `isPending`, `error` and `data`.
+ * Calls `document` with `mutate(args)` (a call made while one is pending waits
+ * for it); tracks `isPending`, `error`, `data` and `variables`.
  */
 export function useDocument() {
   return useMutation<DocumentArgs, Document>('document');
 }
 
 /**
- * Calls `permissions` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `permissions` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
  */
 export function usePermissions() {
   return useMutation<Record<string, never>, Permission[]>('permissions');
 }
 
 /**
- * Calls `save_document` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `save_document` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
  */
 export function useSaveDocument() {
   return useMutation<SaveDocumentArgs, Empty>('save_document');

@@ -6,10 +6,12 @@ import {
   ContextProvider,
   defineContext,
   MizanProvider as MizanRuntimeProvider,
+  type MutationOptions,
   useChannel,
   useContextState,
   useMember,
   useMutation,
+  useSuspenseContext,
 } from '@mizan/react';
 import type {
   AddArgs,
@@ -87,6 +89,14 @@ export function useGlobalContext() {
   return useContextState(globalContext);
 }
 
+/**
+ * The data of the nearest `<GlobalContext>`: suspends (`<Suspense>`) until
+ * there is some; a first fetch that fails throws to the nearest error boundary.
+ */
+export function useSuspenseGlobalContext() {
+  return useSuspenseContext(globalContext);
+}
+
 /** The `current_user` data of the nearest `<GlobalContext>`. */
 export function useCurrentUser() {
   return useMember(globalContext, 'current_user');
@@ -114,6 +124,14 @@ export function useItemsContext() {
   return useContextState(itemsContext);
 }
 
+/**
+ * The data of the nearest `<ItemsContext>`: suspends (`<Suspense>`) until there
+ * is some; a first fetch that fails throws to the nearest error boundary.
+ */
+export function useSuspenseItemsContext() {
+  return useSuspenseContext(itemsContext);
+}
+
 /** The `items_list` data of the nearest `<ItemsContext>`. */
 export function useItemsList() {
   return useMember(itemsContext, 'items_list');
@@ -139,6 +157,14 @@ export function RandomContext(props: { children?: ReactNode }) {
 /** The state of the nearest `<RandomContext>`: data, status, error. */
 export function useRandomContext() {
   return useContextState(randomContext);
+}
+
+/**
+ * The data of the nearest `<RandomContext>`: suspends (`<Suspense>`) until
+ * there is some; a first fetch that fails throws to the nearest error boundary.
+ */
+export function useSuspenseRandomContext() {
+  return useSuspenseContext(randomContext);
 }
 
 /** The `random_value` data of the nearest `<RandomContext>`. */
@@ -171,6 +197,14 @@ export function useSearchContext() {
   return useContextState(searchContext);
 }
 
+/**
+ * The data of the nearest `<SearchContext>`: suspends (`<Suspense>`) until
+ * there is some; a first fetch that fails throws to the nearest error boundary.
+ */
+export function useSuspenseSearchContext() {
+  return useSuspenseContext(searchContext);
+}
+
 /** The `search_results` data of the nearest `<SearchContext>`. */
 export function useSearchResults() {
   return useMember(searchContext, 'search_results');
@@ -196,6 +230,14 @@ export function TrendingContext(props: { children?: ReactNode }) {
 /** The state of the nearest `<TrendingContext>`: data, status, error. */
 export function useTrendingContext() {
   return useContextState(trendingContext);
+}
+
+/**
+ * The data of the nearest `<TrendingContext>`: suspends (`<Suspense>`) until
+ * there is some; a first fetch that fails throws to the nearest error boundary.
+ */
+export function useSuspenseTrendingContext() {
+  return useSuspenseContext(trendingContext);
 }
 
 /** The `trending` data of the nearest `<TrendingContext>`. */
@@ -226,6 +268,14 @@ export function UserContext(
 /** The state of the nearest `<UserContext>`: data, status, error. */
 export function useUserContext() {
   return useContextState(userContext);
+}
+
+/**
+ * The data of the nearest `<UserContext>`: suspends (`<Suspense>`) until there
+ * is some; a first fetch that fails throws to the nearest error boundary.
+ */
+export function useSuspenseUserContext() {
+  return useSuspenseContext(userContext);
 }
 
 /** The `user_orders` data of the nearest `<UserContext>`. */
@@ -263,6 +313,14 @@ export function useVersionedContext() {
   return useContextState(versionedContext);
 }
 
+/**
+ * The data of the nearest `<VersionedContext>`: suspends (`<Suspense>`) until
+ * there is some; a first fetch that fails throws to the nearest error boundary.
+ */
+export function useSuspenseVersionedContext() {
+  return useSuspenseContext(versionedContext);
+}
+
 /** The `versioned_a` data of the nearest `<VersionedContext>`. */
 export function useVersionedA() {
   return useMember(versionedContext, 'versioned_a');
@@ -273,31 +331,44 @@ export function useVersionedB() {
   return useMember(versionedContext, 'versioned_b');
 }
 
-/** Calls `add` with `mutate(args)`; tracks `isPending`, `error` and `data`. */
+/**
+ * Calls `add` with `mutate(args)` (a call made while one is pending waits for
+ * it); tracks `isPending`, `error`, `data` and `variables`.
+ */
 export function useAdd() {
   return useMutation<AddArgs, SumOutput>('add');
 }
 
 /**
- * Calls `buggy_fn` with `mutate(args)`; tracks `isPending`, `error` and `data`.
+ * Calls `buggy_fn` with `mutate(args)` (a call made while one is pending waits
+ * for it); tracks `isPending`, `error`, `data` and `variables`.
  */
 export function useBuggyFn() {
   return useMutation<Record<string, never>, EchoOutput>('buggy_fn');
 }
 
 /**
- * Calls `bump_search` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `bump_search` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
+ *
+ * `optimistic` changes the slots of the shown instances it may change at once,
+ * until the server answers.
  *
  * Invalidates the `search` context.
  */
-export function useBumpSearch() {
-  return useMutation<BumpSearchArgs, EchoOutput>('bump_search');
+export function useBumpSearch(
+  options?: MutationOptions<BumpSearchArgs, SearchContextData>,
+) {
+  return useMutation<BumpSearchArgs, EchoOutput, SearchContextData>(
+    'bump_search',
+    { affects: ['search'] },
+    options,
+  );
 }
 
 /**
- * Calls `can_edit_items` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `can_edit_items` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
  *
  * Requires a caller the server's own check accepts.
  */
@@ -305,37 +376,41 @@ export function useCanEditItems() {
   return useMutation<Record<string, never>, EchoOutput>('can_edit_items');
 }
 
-/** Calls `echo` with `mutate(args)`; tracks `isPending`, `error` and `data`. */
+/**
+ * Calls `echo` with `mutate(args)` (a call made while one is pending waits for
+ * it); tracks `isPending`, `error`, `data` and `variables`.
+ */
 export function useEcho() {
   return useMutation<EchoArgs, EchoOutput>('echo');
 }
 
 /**
- * Calls `find_item` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `find_item` with `mutate(args)` (a call made while one is pending waits
+ * for it); tracks `isPending`, `error`, `data` and `variables`.
  */
 export function useFindItem() {
   return useMutation<FindItemArgs, Item | null>('find_item');
 }
 
 /**
- * Calls `list_items` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `list_items` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
  */
 export function useListItems() {
   return useMutation<Record<string, never>, Item[]>('list_items');
 }
 
 /**
- * Calls `multiply` with `mutate(args)`; tracks `isPending`, `error` and `data`.
+ * Calls `multiply` with `mutate(args)` (a call made while one is pending waits
+ * for it); tracks `isPending`, `error`, `data` and `variables`.
  */
 export function useMultiply() {
   return useMutation<MultiplyArgs, SumOutput>('multiply');
 }
 
 /**
- * Calls `mwt_obtain` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `mwt_obtain` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
  *
  * Requires a signed-in caller.
  */
@@ -344,46 +419,73 @@ export function useMwtObtain() {
 }
 
 /**
- * Calls `not_implemented_fn` with `mutate(args)`; tracks `isPending`, `error`
- * and `data`.
+ * Calls `not_implemented_fn` with `mutate(args)` (a call made while one is
+ * pending waits for it); tracks `isPending`, `error`, `data` and `variables`.
  */
 export function useNotImplementedFn() {
   return useMutation<Record<string, never>, EchoOutput>('not_implemented_fn');
 }
 
 /**
- * Calls `rename_profile` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `rename_profile` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
+ *
+ * `optimistic` changes the slots of the shown instances it may change at once,
+ * until the server answers.
  *
  * Merges its result into `user_profile` of the `user` context (replacing it).
  */
-export function useRenameProfile() {
-  return useMutation<RenameProfileArgs, Profile>('rename_profile');
+export function useRenameProfile(
+  options?: MutationOptions<RenameProfileArgs, UserContextData>,
+) {
+  return useMutation<RenameProfileArgs, Profile, UserContextData>(
+    'rename_profile',
+    {},
+    options,
+  );
 }
 
 /**
- * Calls `rename_user` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `rename_user` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
+ *
+ * `optimistic` changes the slots of the shown instances it may change at once,
+ * until the server answers.
  *
  * Invalidates the `user` context.
  */
-export function useRenameUser() {
-  return useMutation<RenameUserArgs, Profile>('rename_user');
+export function useRenameUser(
+  options?: MutationOptions<RenameUserArgs, UserContextData>,
+) {
+  return useMutation<RenameUserArgs, Profile, UserContextData>(
+    'rename_user',
+    { affects: ['user'] },
+    options,
+  );
 }
 
 /**
- * Calls `set_item_name` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `set_item_name` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
+ *
+ * `optimistic` changes the slots of the shown instances it may change at once,
+ * until the server answers.
  *
  * Merges its result into `items_list` of the `items` context (by `id`).
  */
-export function useSetItemName() {
-  return useMutation<SetItemNameArgs, Item>('set_item_name');
+export function useSetItemName(
+  options?: MutationOptions<SetItemNameArgs, ItemsContextData>,
+) {
+  return useMutation<SetItemNameArgs, Item, ItemsContextData>(
+    'set_item_name',
+    {},
+    options,
+  );
 }
 
 /**
- * Calls `staff_only` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `staff_only` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
  *
  * Requires a staff caller.
  */
@@ -392,8 +494,8 @@ export function useStaffOnly() {
 }
 
 /**
- * Calls `superuser_only` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `superuser_only` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
  *
  * Requires a superuser.
  */
@@ -402,18 +504,27 @@ export function useSuperuserOnly() {
 }
 
 /**
- * Calls `touch_users` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `touch_users` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
+ *
+ * `optimistic` changes the slots of the shown instances it may change at once,
+ * until the server answers.
  *
  * Invalidates the `user` context.
  */
-export function useTouchUsers() {
-  return useMutation<Record<string, never>, EchoOutput>('touch_users');
+export function useTouchUsers(
+  options?: MutationOptions<Record<string, never>, UserContextData>,
+) {
+  return useMutation<Record<string, never>, EchoOutput, UserContextData>(
+    'touch_users',
+    { affects: ['user'] },
+    options,
+  );
 }
 
 /**
- * Calls `upload_file` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `upload_file` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
  *
  * Takes a file: sent as `multipart/form-data`.
  */
@@ -422,7 +533,8 @@ export function useUploadFile() {
 }
 
 /**
- * Calls `whoami` with `mutate(args)`; tracks `isPending`, `error` and `data`.
+ * Calls `whoami` with `mutate(args)` (a call made while one is pending waits
+ * for it); tracks `isPending`, `error`, `data` and `variables`.
  *
  * Requires a signed-in caller.
  */
@@ -431,7 +543,8 @@ export function useWhoami() {
 }
 
 /**
- * Calls `ws_echo` with `mutate(args)`; tracks `isPending`, `error` and `data`.
+ * Calls `ws_echo` with `mutate(args)` (a call made while one is pending waits
+ * for it); tracks `isPending`, `error`, `data` and `variables`.
  *
  * Socket-only: needs the WebSocket transport.
  */

@@ -6,10 +6,12 @@ import {
   defineContext,
   MizanProvider as MizanRuntimeProvider,
   mizanProviderProps,
+  type MutationOptions,
   useChannel,
   useContextState,
   useMember,
   useMutation,
+  useSuspenseContext,
 } from '@mizan/vue';
 import { defineComponent, h, type MaybeRefOrGetter } from 'vue';
 import type {
@@ -85,6 +87,15 @@ export function useGlobalContext() {
   return useContextState(globalContext);
 }
 
+/**
+ * The data of the nearest `<GlobalContext>`: in an async `setup` under
+ * `<Suspense>`, `await` it: a computed ref that waits for the first fetch (on
+ * the server too), which rejects if it fails.
+ */
+export function useSuspenseGlobalContext() {
+  return useSuspenseContext(globalContext);
+}
+
 /** The `current_user` data of the nearest `<GlobalContext>`. */
 export function useCurrentUser() {
   return useMember(globalContext, 'current_user');
@@ -109,6 +120,15 @@ export const ItemsContext = defineComponent({
 /** The state of the nearest `<ItemsContext>`: data, status, error. */
 export function useItemsContext() {
   return useContextState(itemsContext);
+}
+
+/**
+ * The data of the nearest `<ItemsContext>`: in an async `setup` under
+ * `<Suspense>`, `await` it: a computed ref that waits for the first fetch (on
+ * the server too), which rejects if it fails.
+ */
+export function useSuspenseItemsContext() {
+  return useSuspenseContext(itemsContext);
 }
 
 /** The `items_list` data of the nearest `<ItemsContext>`. */
@@ -137,6 +157,15 @@ export function useRandomContext() {
   return useContextState(randomContext);
 }
 
+/**
+ * The data of the nearest `<RandomContext>`: in an async `setup` under
+ * `<Suspense>`, `await` it: a computed ref that waits for the first fetch (on
+ * the server too), which rejects if it fails.
+ */
+export function useSuspenseRandomContext() {
+  return useSuspenseContext(randomContext);
+}
+
 /** The `random_value` data of the nearest `<RandomContext>`. */
 export function useRandomValue() {
   return useMember(randomContext, 'random_value');
@@ -161,6 +190,15 @@ export const SearchContext = defineComponent(
 /** The state of the nearest `<SearchContext>`: data, status, error. */
 export function useSearchContext() {
   return useContextState(searchContext);
+}
+
+/**
+ * The data of the nearest `<SearchContext>`: in an async `setup` under
+ * `<Suspense>`, `await` it: a computed ref that waits for the first fetch (on
+ * the server too), which rejects if it fails.
+ */
+export function useSuspenseSearchContext() {
+  return useSuspenseContext(searchContext);
 }
 
 /** The `search_results` data of the nearest `<SearchContext>`. */
@@ -190,6 +228,15 @@ export function useTrendingContext() {
   return useContextState(trendingContext);
 }
 
+/**
+ * The data of the nearest `<TrendingContext>`: in an async `setup` under
+ * `<Suspense>`, `await` it: a computed ref that waits for the first fetch (on
+ * the server too), which rejects if it fails.
+ */
+export function useSuspenseTrendingContext() {
+  return useSuspenseContext(trendingContext);
+}
+
 /** The `trending` data of the nearest `<TrendingContext>`. */
 export function useTrending() {
   return useMember(trendingContext, 'trending');
@@ -214,6 +261,15 @@ export const UserContext = defineComponent(
 /** The state of the nearest `<UserContext>`: data, status, error. */
 export function useUserContext() {
   return useContextState(userContext);
+}
+
+/**
+ * The data of the nearest `<UserContext>`: in an async `setup` under
+ * `<Suspense>`, `await` it: a computed ref that waits for the first fetch (on
+ * the server too), which rejects if it fails.
+ */
+export function useSuspenseUserContext() {
+  return useSuspenseContext(userContext);
 }
 
 /** The `user_orders` data of the nearest `<UserContext>`. */
@@ -247,6 +303,15 @@ export function useVersionedContext() {
   return useContextState(versionedContext);
 }
 
+/**
+ * The data of the nearest `<VersionedContext>`: in an async `setup` under
+ * `<Suspense>`, `await` it: a computed ref that waits for the first fetch (on
+ * the server too), which rejects if it fails.
+ */
+export function useSuspenseVersionedContext() {
+  return useSuspenseContext(versionedContext);
+}
+
 /** The `versioned_a` data of the nearest `<VersionedContext>`. */
 export function useVersionedA() {
   return useMember(versionedContext, 'versioned_a');
@@ -257,31 +322,44 @@ export function useVersionedB() {
   return useMember(versionedContext, 'versioned_b');
 }
 
-/** Calls `add` with `mutate(args)`; tracks `isPending`, `error` and `data`. */
+/**
+ * Calls `add` with `mutate(args)` (a call made while one is pending waits for
+ * it); tracks `isPending`, `error`, `data` and `variables`.
+ */
 export function useAdd() {
   return useMutation<AddArgs, SumOutput>('add');
 }
 
 /**
- * Calls `buggy_fn` with `mutate(args)`; tracks `isPending`, `error` and `data`.
+ * Calls `buggy_fn` with `mutate(args)` (a call made while one is pending waits
+ * for it); tracks `isPending`, `error`, `data` and `variables`.
  */
 export function useBuggyFn() {
   return useMutation<Record<string, never>, EchoOutput>('buggy_fn');
 }
 
 /**
- * Calls `bump_search` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `bump_search` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
+ *
+ * `optimistic` changes the slots of the shown instances it may change at once,
+ * until the server answers.
  *
  * Invalidates the `search` context.
  */
-export function useBumpSearch() {
-  return useMutation<BumpSearchArgs, EchoOutput>('bump_search');
+export function useBumpSearch(
+  options?: MutationOptions<BumpSearchArgs, SearchContextData>,
+) {
+  return useMutation<BumpSearchArgs, EchoOutput, SearchContextData>(
+    'bump_search',
+    { affects: ['search'] },
+    options,
+  );
 }
 
 /**
- * Calls `can_edit_items` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `can_edit_items` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
  *
  * Requires a caller the server's own check accepts.
  */
@@ -289,37 +367,41 @@ export function useCanEditItems() {
   return useMutation<Record<string, never>, EchoOutput>('can_edit_items');
 }
 
-/** Calls `echo` with `mutate(args)`; tracks `isPending`, `error` and `data`. */
+/**
+ * Calls `echo` with `mutate(args)` (a call made while one is pending waits for
+ * it); tracks `isPending`, `error`, `data` and `variables`.
+ */
 export function useEcho() {
   return useMutation<EchoArgs, EchoOutput>('echo');
 }
 
 /**
- * Calls `find_item` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `find_item` with `mutate(args)` (a call made while one is pending waits
+ * for it); tracks `isPending`, `error`, `data` and `variables`.
  */
 export function useFindItem() {
   return useMutation<FindItemArgs, Item | null>('find_item');
 }
 
 /**
- * Calls `list_items` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `list_items` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
  */
 export function useListItems() {
   return useMutation<Record<string, never>, Item[]>('list_items');
 }
 
 /**
- * Calls `multiply` with `mutate(args)`; tracks `isPending`, `error` and `data`.
+ * Calls `multiply` with `mutate(args)` (a call made while one is pending waits
+ * for it); tracks `isPending`, `error`, `data` and `variables`.
  */
 export function useMultiply() {
   return useMutation<MultiplyArgs, SumOutput>('multiply');
 }
 
 /**
- * Calls `mwt_obtain` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `mwt_obtain` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
  *
  * Requires a signed-in caller.
  */
@@ -328,46 +410,73 @@ export function useMwtObtain() {
 }
 
 /**
- * Calls `not_implemented_fn` with `mutate(args)`; tracks `isPending`, `error`
- * and `data`.
+ * Calls `not_implemented_fn` with `mutate(args)` (a call made while one is
+ * pending waits for it); tracks `isPending`, `error`, `data` and `variables`.
  */
 export function useNotImplementedFn() {
   return useMutation<Record<string, never>, EchoOutput>('not_implemented_fn');
 }
 
 /**
- * Calls `rename_profile` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `rename_profile` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
+ *
+ * `optimistic` changes the slots of the shown instances it may change at once,
+ * until the server answers.
  *
  * Merges its result into `user_profile` of the `user` context (replacing it).
  */
-export function useRenameProfile() {
-  return useMutation<RenameProfileArgs, Profile>('rename_profile');
+export function useRenameProfile(
+  options?: MutationOptions<RenameProfileArgs, UserContextData>,
+) {
+  return useMutation<RenameProfileArgs, Profile, UserContextData>(
+    'rename_profile',
+    {},
+    options,
+  );
 }
 
 /**
- * Calls `rename_user` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `rename_user` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
+ *
+ * `optimistic` changes the slots of the shown instances it may change at once,
+ * until the server answers.
  *
  * Invalidates the `user` context.
  */
-export function useRenameUser() {
-  return useMutation<RenameUserArgs, Profile>('rename_user');
+export function useRenameUser(
+  options?: MutationOptions<RenameUserArgs, UserContextData>,
+) {
+  return useMutation<RenameUserArgs, Profile, UserContextData>(
+    'rename_user',
+    { affects: ['user'] },
+    options,
+  );
 }
 
 /**
- * Calls `set_item_name` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `set_item_name` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
+ *
+ * `optimistic` changes the slots of the shown instances it may change at once,
+ * until the server answers.
  *
  * Merges its result into `items_list` of the `items` context (by `id`).
  */
-export function useSetItemName() {
-  return useMutation<SetItemNameArgs, Item>('set_item_name');
+export function useSetItemName(
+  options?: MutationOptions<SetItemNameArgs, ItemsContextData>,
+) {
+  return useMutation<SetItemNameArgs, Item, ItemsContextData>(
+    'set_item_name',
+    {},
+    options,
+  );
 }
 
 /**
- * Calls `staff_only` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `staff_only` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
  *
  * Requires a staff caller.
  */
@@ -376,8 +485,8 @@ export function useStaffOnly() {
 }
 
 /**
- * Calls `superuser_only` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `superuser_only` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
  *
  * Requires a superuser.
  */
@@ -386,18 +495,27 @@ export function useSuperuserOnly() {
 }
 
 /**
- * Calls `touch_users` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `touch_users` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
+ *
+ * `optimistic` changes the slots of the shown instances it may change at once,
+ * until the server answers.
  *
  * Invalidates the `user` context.
  */
-export function useTouchUsers() {
-  return useMutation<Record<string, never>, EchoOutput>('touch_users');
+export function useTouchUsers(
+  options?: MutationOptions<Record<string, never>, UserContextData>,
+) {
+  return useMutation<Record<string, never>, EchoOutput, UserContextData>(
+    'touch_users',
+    { affects: ['user'] },
+    options,
+  );
 }
 
 /**
- * Calls `upload_file` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `upload_file` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
  *
  * Takes a file: sent as `multipart/form-data`.
  */
@@ -406,7 +524,8 @@ export function useUploadFile() {
 }
 
 /**
- * Calls `whoami` with `mutate(args)`; tracks `isPending`, `error` and `data`.
+ * Calls `whoami` with `mutate(args)` (a call made while one is pending waits
+ * for it); tracks `isPending`, `error`, `data` and `variables`.
  *
  * Requires a signed-in caller.
  */
@@ -415,7 +534,8 @@ export function useWhoami() {
 }
 
 /**
- * Calls `ws_echo` with `mutate(args)`; tracks `isPending`, `error` and `data`.
+ * Calls `ws_echo` with `mutate(args)` (a call made while one is pending waits
+ * for it); tracks `isPending`, `error`, `data` and `variables`.
  *
  * Socket-only: needs the WebSocket transport.
  */

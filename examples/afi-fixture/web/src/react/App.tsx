@@ -6,7 +6,7 @@
 import { MizanError } from '@mizan/base';
 import { useState } from 'react';
 import { pageConfig } from '../config';
-import { callEcho } from '../mizan/client';
+import { createApi } from '../mizan/client';
 import {
   ItemsContext,
   MizanProvider,
@@ -16,6 +16,7 @@ import {
   useBuggyFn,
   useChatChannel,
   useCurrentUser,
+  useMizan,
   useItemsList,
   useMultiply,
   useNotImplementedFn,
@@ -232,8 +233,9 @@ function SearchActions() {
   );
 }
 
-/** The `ts` target's plain functions, outside React's hooks. */
+/** The `ts` target's plain functions, outside React's hooks, bound to the provider's client. */
 function Rpc() {
+  const { callEcho } = createApi(useMizan());
   const [text, setText] = useState('');
   const [reply, setReply] = useState<string | null>(null);
   return (

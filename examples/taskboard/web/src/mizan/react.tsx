@@ -6,10 +6,12 @@ import {
   ContextProvider,
   defineContext,
   MizanProvider as MizanRuntimeProvider,
+  type MutationOptions,
   useChannel,
   useContextState,
   useMember,
   useMutation,
+  useSuspenseContext,
 } from '@mizan/react';
 import type {
   Activity,
@@ -74,6 +76,14 @@ export function useBoardContext() {
   return useContextState(boardContext);
 }
 
+/**
+ * The data of the nearest `<BoardContext>`: suspends (`<Suspense>`) until there
+ * is some; a first fetch that fails throws to the nearest error boundary.
+ */
+export function useSuspenseBoardContext() {
+  return useSuspenseContext(boardContext);
+}
+
 /** The `board_columns` data of the nearest `<BoardContext>`. */
 export function useBoardColumns() {
   return useMember(boardContext, 'board_columns');
@@ -104,6 +114,14 @@ export function GlobalContext(props: { children?: ReactNode }) {
 /** The state of the nearest `<GlobalContext>`: data, status, error. */
 export function useGlobalContext() {
   return useContextState(globalContext);
+}
+
+/**
+ * The data of the nearest `<GlobalContext>`: suspends (`<Suspense>`) until
+ * there is some; a first fetch that fails throws to the nearest error boundary.
+ */
+export function useSuspenseGlobalContext() {
+  return useSuspenseContext(globalContext);
 }
 
 /** The `boards` data of the nearest `<GlobalContext>`. */
@@ -146,6 +164,14 @@ export function useTaskContext() {
   return useContextState(taskContext);
 }
 
+/**
+ * The data of the nearest `<TaskContext>`: suspends (`<Suspense>`) until there
+ * is some; a first fetch that fails throws to the nearest error boundary.
+ */
+export function useSuspenseTaskContext() {
+  return useSuspenseContext(taskContext);
+}
+
 /** The `task_comments` data of the nearest `<TaskContext>`. */
 export function useTaskComments() {
   return useMember(taskContext, 'task_comments');
@@ -157,62 +183,117 @@ export function useTaskDetail() {
 }
 
 /**
- * Calls `add_comment` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `add_comment` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
+ *
+ * `optimistic` changes the slots of the shown instances it may change at once,
+ * until the server answers.
  *
  * Invalidates the `task` context.
  */
-export function useAddComment() {
-  return useMutation<AddCommentArgs, Comment>('add_comment');
+export function useAddComment(
+  options?: MutationOptions<AddCommentArgs, TaskContextData>,
+) {
+  return useMutation<AddCommentArgs, Comment, TaskContextData>(
+    'add_comment',
+    { affects: ['task'] },
+    options,
+  );
 }
 
 /**
- * Calls `add_task` with `mutate(args)`; tracks `isPending`, `error` and `data`.
+ * Calls `add_task` with `mutate(args)` (a call made while one is pending waits
+ * for it); tracks `isPending`, `error`, `data` and `variables`.
+ *
+ * `optimistic` changes the slots of the shown instances it may change at once,
+ * until the server answers.
  *
  * Merges its result into `board_tasks` of the `board` context (by `id`).
  */
-export function useAddTask() {
-  return useMutation<AddTaskArgs, TaskCard>('add_task');
+export function useAddTask(
+  options?: MutationOptions<AddTaskArgs, BoardContextData>,
+) {
+  return useMutation<AddTaskArgs, TaskCard, BoardContextData>(
+    'add_task',
+    {},
+    options,
+  );
 }
 
 /**
- * Calls `complete_task` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `complete_task` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
+ *
+ * `optimistic` changes the slots of the shown instances it may change at once,
+ * until the server answers.
  *
  * Invalidates the `board` context and the `task` context.
  */
-export function useCompleteTask() {
-  return useMutation<CompleteTaskArgs, TaskCard>('complete_task');
+export function useCompleteTask(
+  options?: MutationOptions<CompleteTaskArgs, BoardContextData & TaskContextData>,
+) {
+  return useMutation<CompleteTaskArgs, TaskCard, BoardContextData & TaskContextData>(
+    'complete_task',
+    { affects: ['board', 'task'] },
+    options,
+  );
 }
 
 /**
- * Calls `edit_description` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `edit_description` with `mutate(args)` (a call made while one is
+ * pending waits for it); tracks `isPending`, `error`, `data` and `variables`.
+ *
+ * `optimistic` changes the slots of the shown instances it may change at once,
+ * until the server answers.
  *
  * Merges its result into `task_detail` of the `task` context (replacing it).
  */
-export function useEditDescription() {
-  return useMutation<EditDescriptionArgs, TaskDetail>('edit_description');
+export function useEditDescription(
+  options?: MutationOptions<EditDescriptionArgs, TaskContextData>,
+) {
+  return useMutation<EditDescriptionArgs, TaskDetail, TaskContextData>(
+    'edit_description',
+    {},
+    options,
+  );
 }
 
 /**
- * Calls `move_task` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `move_task` with `mutate(args)` (a call made while one is pending waits
+ * for it); tracks `isPending`, `error`, `data` and `variables`.
+ *
+ * `optimistic` changes the slots of the shown instances it may change at once,
+ * until the server answers.
  *
  * Invalidates the `board` context.
  */
-export function useMoveTask() {
-  return useMutation<MoveTaskArgs, TaskCard>('move_task');
+export function useMoveTask(
+  options?: MutationOptions<MoveTaskArgs, BoardContextData>,
+) {
+  return useMutation<MoveTaskArgs, TaskCard, BoardContextData>(
+    'move_task',
+    { affects: ['board'] },
+    options,
+  );
 }
 
 /**
- * Calls `rename_task` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `rename_task` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
+ *
+ * `optimistic` changes the slots of the shown instances it may change at once,
+ * until the server answers.
  *
  * Merges its result into `board_tasks` of the `board` context (by `id`).
  */
-export function useRenameTask() {
-  return useMutation<RenameTaskArgs, TaskCard>('rename_task');
+export function useRenameTask(
+  options?: MutationOptions<RenameTaskArgs, BoardContextData>,
+) {
+  return useMutation<RenameTaskArgs, TaskCard, BoardContextData>(
+    'rename_task',
+    {},
+    options,
+  );
 }
 
 /**

@@ -14,7 +14,8 @@ export { useMizan } from '@mizan/svelte';
 export { MizanProvider };
 
 /**
- * Calls `add_note` with `mutate(args)`; tracks `isPending`, `error` and `data`.
+ * Calls `add_note` with `mutate(args)` (a call made while one is pending waits
+ * for it); tracks `isPending`, `error`, `data` and `variables`.
  */
 export function useAddNote() {
   return useMutation<AddNoteArgs, Note>('add_note');

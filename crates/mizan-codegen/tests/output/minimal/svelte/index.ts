@@ -7,7 +7,10 @@ import MizanProvider from './MizanProvider.svelte';
 export { useMizan } from '@mizan/svelte';
 export { MizanProvider };
 
-/** Calls `ping` with `mutate(args)`; tracks `isPending`, `error` and `data`. */
+/**
+ * Calls `ping` with `mutate(args)` (a call made while one is pending waits for
+ * it); tracks `isPending`, `error`, `data` and `variables`.
+ */
 export function usePing() {
   return useMutation<Record<string, never>, string>('ping');
 }

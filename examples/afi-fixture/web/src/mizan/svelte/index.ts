@@ -2,6 +2,7 @@
 // change the server's declarations and run `mizan-generate` again.
 
 import {
+  type MutationOptions,
   useChannel,
   useContextState,
   useMember,
@@ -17,15 +18,18 @@ import type {
   EchoOutput,
   FindItemArgs,
   Item,
+  ItemsContextData,
   MultiplyArgs,
   MwtToken,
   Profile,
   RenameProfileArgs,
   RenameUserArgs,
+  SearchContextData,
   SetItemNameArgs,
   SumOutput,
   UploadFileArgs,
   UploadOutput,
+  UserContextData,
   UserOutput,
   WsEchoArgs,
 } from '../client';
@@ -130,31 +134,44 @@ export function useVersionedB() {
   return useMember(versionedContext, 'versioned_b');
 }
 
-/** Calls `add` with `mutate(args)`; tracks `isPending`, `error` and `data`. */
+/**
+ * Calls `add` with `mutate(args)` (a call made while one is pending waits for
+ * it); tracks `isPending`, `error`, `data` and `variables`.
+ */
 export function useAdd() {
   return useMutation<AddArgs, SumOutput>('add');
 }
 
 /**
- * Calls `buggy_fn` with `mutate(args)`; tracks `isPending`, `error` and `data`.
+ * Calls `buggy_fn` with `mutate(args)` (a call made while one is pending waits
+ * for it); tracks `isPending`, `error`, `data` and `variables`.
  */
 export function useBuggyFn() {
   return useMutation<Record<string, never>, EchoOutput>('buggy_fn');
 }
 
 /**
- * Calls `bump_search` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `bump_search` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
+ *
+ * `optimistic` changes the slots of the shown instances it may change at once,
+ * until the server answers.
  *
  * Invalidates the `search` context.
  */
-export function useBumpSearch() {
-  return useMutation<BumpSearchArgs, EchoOutput>('bump_search');
+export function useBumpSearch(
+  options?: MutationOptions<BumpSearchArgs, SearchContextData>,
+) {
+  return useMutation<BumpSearchArgs, EchoOutput, SearchContextData>(
+    'bump_search',
+    { affects: ['search'] },
+    options,
+  );
 }
 
 /**
- * Calls `can_edit_items` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `can_edit_items` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
  *
  * Requires a caller the server's own check accepts.
  */
@@ -162,37 +179,41 @@ export function useCanEditItems() {
   return useMutation<Record<string, never>, EchoOutput>('can_edit_items');
 }
 
-/** Calls `echo` with `mutate(args)`; tracks `isPending`, `error` and `data`. */
+/**
+ * Calls `echo` with `mutate(args)` (a call made while one is pending waits for
+ * it); tracks `isPending`, `error`, `data` and `variables`.
+ */
 export function useEcho() {
   return useMutation<EchoArgs, EchoOutput>('echo');
 }
 
 /**
- * Calls `find_item` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `find_item` with `mutate(args)` (a call made while one is pending waits
+ * for it); tracks `isPending`, `error`, `data` and `variables`.
  */
 export function useFindItem() {
   return useMutation<FindItemArgs, Item | null>('find_item');
 }
 
 /**
- * Calls `list_items` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `list_items` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
  */
 export function useListItems() {
   return useMutation<Record<string, never>, Item[]>('list_items');
 }
 
 /**
- * Calls `multiply` with `mutate(args)`; tracks `isPending`, `error` and `data`.
+ * Calls `multiply` with `mutate(args)` (a call made while one is pending waits
+ * for it); tracks `isPending`, `error`, `data` and `variables`.
  */
 export function useMultiply() {
   return useMutation<MultiplyArgs, SumOutput>('multiply');
 }
 
 /**
- * Calls `mwt_obtain` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `mwt_obtain` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
  *
  * Requires a signed-in caller.
  */
@@ -201,46 +222,73 @@ export function useMwtObtain() {
 }
 
 /**
- * Calls `not_implemented_fn` with `mutate(args)`; tracks `isPending`, `error`
- * and `data`.
+ * Calls `not_implemented_fn` with `mutate(args)` (a call made while one is
+ * pending waits for it); tracks `isPending`, `error`, `data` and `variables`.
  */
 export function useNotImplementedFn() {
   return useMutation<Record<string, never>, EchoOutput>('not_implemented_fn');
 }
 
 /**
- * Calls `rename_profile` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `rename_profile` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
+ *
+ * `optimistic` changes the slots of the shown instances it may change at once,
+ * until the server answers.
  *
  * Merges its result into `user_profile` of the `user` context (replacing it).
  */
-export function useRenameProfile() {
-  return useMutation<RenameProfileArgs, Profile>('rename_profile');
+export function useRenameProfile(
+  options?: MutationOptions<RenameProfileArgs, UserContextData>,
+) {
+  return useMutation<RenameProfileArgs, Profile, UserContextData>(
+    'rename_profile',
+    {},
+    options,
+  );
 }
 
 /**
- * Calls `rename_user` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `rename_user` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
+ *
+ * `optimistic` changes the slots of the shown instances it may change at once,
+ * until the server answers.
  *
  * Invalidates the `user` context.
  */
-export function useRenameUser() {
-  return useMutation<RenameUserArgs, Profile>('rename_user');
+export function useRenameUser(
+  options?: MutationOptions<RenameUserArgs, UserContextData>,
+) {
+  return useMutation<RenameUserArgs, Profile, UserContextData>(
+    'rename_user',
+    { affects: ['user'] },
+    options,
+  );
 }
 
 /**
- * Calls `set_item_name` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `set_item_name` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
+ *
+ * `optimistic` changes the slots of the shown instances it may change at once,
+ * until the server answers.
  *
  * Merges its result into `items_list` of the `items` context (by `id`).
  */
-export function useSetItemName() {
-  return useMutation<SetItemNameArgs, Item>('set_item_name');
+export function useSetItemName(
+  options?: MutationOptions<SetItemNameArgs, ItemsContextData>,
+) {
+  return useMutation<SetItemNameArgs, Item, ItemsContextData>(
+    'set_item_name',
+    {},
+    options,
+  );
 }
 
 /**
- * Calls `staff_only` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `staff_only` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
  *
  * Requires a staff caller.
  */
@@ -249,8 +297,8 @@ export function useStaffOnly() {
 }
 
 /**
- * Calls `superuser_only` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `superuser_only` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
  *
  * Requires a superuser.
  */
@@ -259,18 +307,27 @@ export function useSuperuserOnly() {
 }
 
 /**
- * Calls `touch_users` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `touch_users` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
+ *
+ * `optimistic` changes the slots of the shown instances it may change at once,
+ * until the server answers.
  *
  * Invalidates the `user` context.
  */
-export function useTouchUsers() {
-  return useMutation<Record<string, never>, EchoOutput>('touch_users');
+export function useTouchUsers(
+  options?: MutationOptions<Record<string, never>, UserContextData>,
+) {
+  return useMutation<Record<string, never>, EchoOutput, UserContextData>(
+    'touch_users',
+    { affects: ['user'] },
+    options,
+  );
 }
 
 /**
- * Calls `upload_file` with `mutate(args)`; tracks `isPending`, `error` and
- * `data`.
+ * Calls `upload_file` with `mutate(args)` (a call made while one is pending
+ * waits for it); tracks `isPending`, `error`, `data` and `variables`.
  *
  * Takes a file: sent as `multipart/form-data`.
  */
@@ -279,7 +336,8 @@ export function useUploadFile() {
 }
 
 /**
- * Calls `whoami` with `mutate(args)`; tracks `isPending`, `error` and `data`.
+ * Calls `whoami` with `mutate(args)` (a call made while one is pending waits
+ * for it); tracks `isPending`, `error`, `data` and `variables`.
  *
  * Requires a signed-in caller.
  */
@@ -288,7 +346,8 @@ export function useWhoami() {
 }
 
 /**
- * Calls `ws_echo` with `mutate(args)`; tracks `isPending`, `error` and `data`.
+ * Calls `ws_echo` with `mutate(args)` (a call made while one is pending waits
+ * for it); tracks `isPending`, `error`, `data` and `variables`.
  *
  * Socket-only: needs the WebSocket transport.
  */
