@@ -21,6 +21,7 @@ export { Mutation, type MutationState } from './mutation.js';
 export type { RetryPolicy } from './retry.js';
 export type { CallResponse, ChannelEvents, Push, RequestContext, Transport } from './transport.js';
 export { httpTransport, type HttpTransportOptions } from './transport/http.js';
+export { type IpcEvents, type IpcMessage, type IpcPort, ipcTransport } from './transport/ipc.js';
 export {
   reconnectBackoff,
   type SocketLike,
