@@ -176,6 +176,8 @@ export function trackApi(page) {
   /** @type {string[]} */
   let pushes = [];
   let sockets = 0;
+  /** API requests made by a frame other than the page's own (an iframe). */
+  let fromFrames = 0;
   let inFlight = 0;
   let lastActivity = Date.now();
   /** @type {{ instance: string, done: () => void }[]} */
@@ -189,6 +191,7 @@ export function trackApi(page) {
     const url = new URL(req.url());
     if (!url.pathname.startsWith(API)) return;
     seen.push({ method: req.method(), path: url.pathname.slice(API.length - 1), url });
+    if (req.frame() !== page.mainFrame()) fromFrames++;
     inFlight++;
     lastActivity = Date.now();
   });
@@ -254,6 +257,8 @@ export function trackApi(page) {
     pushes: () => pushes,
     /** Sockets the page opened since it was tracked (each one request, at connect). */
     sockets: () => sockets,
+    /** API requests that an iframe made rather than the page itself. */
+    fromFrames: () => fromFrames,
     /** The next answer to a fetch of `instance`, over HTTP or the socket (start waiting before the click). */
     response: (instance) =>
       new Promise((done, fail) => {
