@@ -18,6 +18,7 @@
 import { errorFromEnvelope, isObject, MizanError, statusOfCode, toMizanError } from '../error.js';
 import { formatTarget } from '../invalidation.js';
 import type { CallResponse, ChannelEvents, Push, Transport } from '../transport.js';
+import { deliverPush, type Joined, tell } from './pushes.js';
 
 /** One message to the host (PROTOCOL.md §7). */
 export interface IpcMessage {
@@ -59,14 +60,6 @@ interface Watched {
   ack: Promise<boolean>;
   /** Fetches waiting for `ack`: they will be covered by it. */
   waiting: number;
-}
-
-interface Joined {
-  name: string;
-  params: Record<string, unknown>;
-  holders: Set<ChannelEvents>;
-  ack: Promise<boolean>;
-  status: Parameters<ChannelEvents['status']>;
 }
 
 class IpcTransport implements Transport {
@@ -181,7 +174,7 @@ class IpcTransport implements Transport {
   private listen(): Promise<void> {
     this.listening ??= Promise.resolve(
       this.port.listen({
-        push: (push) => this.receive(push),
+        push: (push) => deliverPush(push, (out) => this.emit(out), this.channels),
         reset: () => this.reset(),
         status: (channel, params, status, error) => {
           const entry = this.channels.get(formatTarget(channel, params));
@@ -250,29 +243,6 @@ class IpcTransport implements Transport {
     }
   }
 
-  private receive(push: unknown): void {
-    if (!isObject(push)) return;
-    switch (push['action']) {
-      case 'invalidate':
-      case 'merge': {
-        const out: Push = {};
-        if (Array.isArray(push['invalidate'])) out.invalidate = push['invalidate'];
-        if (Array.isArray(push['merge'])) out.merge = push['merge'];
-        this.emit(out);
-        return;
-      }
-      case 'message': {
-        const channel = push['channel'];
-        const params = push['params'];
-        if (typeof channel !== 'string') return;
-        const entry = this.channels.get(formatTarget(channel, isObject(params) ? params : {}));
-        for (const holder of entry?.holders ?? []) holder.message(push['message']);
-        return;
-      }
-      default:
-    }
-  }
-
   private emit(push: Push): void {
     for (const listener of this.pushListeners) listener(push);
   }
@@ -294,8 +264,3 @@ async function encodeFile(file: Blob): Promise<Record<string, unknown>> {
 }
 
 function ignore(): void {}
-
-function tell(entry: Joined, ...status: Parameters<ChannelEvents['status']>): void {
-  entry.status = status;
-  for (const holder of entry.holders) holder.status(...status);
-}
