@@ -760,5 +760,9 @@ async fn a_live_connection_that_falls_behind_ends_its_pushes() {
         ));
     }
     let ended = tokio::time::timeout(std::time::Duration::from_secs(5), slow.next_push()).await;
-    assert_eq!(ended.ok(), Some(None), "the hub gave up on it: no more pushes");
+    assert_eq!(
+        ended.ok(),
+        Some(None),
+        "the hub gave up on it: no more pushes"
+    );
 }

@@ -58,8 +58,8 @@ use tauri::ipc::{InvokeBody, InvokeError, Response};
 use tauri::plugin::TauriPlugin;
 use tauri::webview::PageLoadEvent;
 use tauri::{
-    AppHandle, Emitter as _, EventTarget, Manager as _, RunEvent, Runtime, State,
-    Webview, WindowEvent,
+    AppHandle, Emitter as _, EventTarget, Manager as _, RunEvent, Runtime, State, Webview,
+    WindowEvent,
 };
 
 /// The plugin's name: its command is `plugin:mizan|exchange`, its
@@ -165,18 +165,21 @@ impl<R: Runtime> Builder<R> {
 pub fn managed<T: Send + Sync + 'static, R: Runtime>(
     req: &Request,
 ) -> Result<State<'_, T>, MizanError> {
-    req.state::<AppHandle<R>>()?.try_state::<T>().ok_or_else(|| {
-        MizanError::internal(format!(
-            "no Tauri state of type `{}` is managed by the app",
-            std::any::type_name::<T>()
-        ))
-    })
+    req.state::<AppHandle<R>>()?
+        .try_state::<T>()
+        .ok_or_else(|| {
+            MizanError::internal(format!(
+                "no Tauri state of type `{}` is managed by the app",
+                std::any::type_name::<T>()
+            ))
+        })
 }
 
 /// The server the plugin serves, once the app has started: to publish to
 /// a channel from a background task ([`Server::publish`]), say.
 pub fn server<R: Runtime>(app: &AppHandle<R>) -> Option<Server> {
-    app.try_state::<Mizan<R>>().map(|mizan| mizan.server.clone())
+    app.try_state::<Mizan<R>>()
+        .map(|mizan| mizan.server.clone())
 }
 
 /// The plugin's state: the server, the identity hook, and one live

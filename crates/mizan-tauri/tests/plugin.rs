@@ -13,7 +13,9 @@ use mizan::prelude::*;
 use mizan::{Identity, Registry, Server};
 use serde_json::{Value, json};
 use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context, noop_assets};
+use tauri::test::{
+    INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context, noop_assets,
+};
 use tauri::utils::acl::ExecutionContext;
 use tauri::webview::InvokeRequest;
 use tauri::{App, Listener as _, Manager as _, WebviewWindow, WebviewWindowBuilder};
@@ -27,7 +29,10 @@ impl SignedIn {
         *self.0.lock().unwrap_or_else(PoisonError::into_inner) = identity;
     }
     fn get(&self) -> Option<Identity> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 }
 
@@ -37,7 +42,9 @@ struct Greeting(&'static str);
 /// Reads Tauri's managed state from inside a server function.
 #[mizan::client]
 pub async fn tauri_greeting(req: &Request) -> Result<String, MizanError> {
-    Ok(mizan_tauri::managed::<Greeting, MockRuntime>(req)?.0.to_owned())
+    Ok(mizan_tauri::managed::<Greeting, MockRuntime>(req)?
+        .0
+        .to_owned())
 }
 
 fn app() -> App<MockRuntime> {
@@ -48,7 +55,12 @@ fn app() -> App<MockRuntime> {
         .runtime_authority_mut()
         .__allow_command("plugin:mizan|exchange".into(), ExecutionContext::Local);
     let server = Server::builder()
-        .registry(Registry::builder().auto_registered().build().expect("the fixture's registry"))
+        .registry(
+            Registry::builder()
+                .auto_registered()
+                .build()
+                .expect("the fixture's registry"),
+        )
         .state(afi_fixture::Store::default());
     mock_builder()
         .manage(SignedIn::default())
@@ -112,8 +124,15 @@ fn next(rx: &Receiver<Value>) -> Value {
 /// the call that made it answers, so a later round trip through the same
 /// core settles it.
 fn nothing_more(rx: &Receiver<Value>, window: &WebviewWindow<MockRuntime>) {
-    send(window, json!({"op": "call", "fn": "echo", "args": {"text": "sync"}})).expect("a call");
-    assert_eq!(rx.try_recv().err(), Some(std::sync::mpsc::TryRecvError::Empty));
+    send(
+        window,
+        json!({"op": "call", "fn": "echo", "args": {"text": "sync"}}),
+    )
+    .expect("a call");
+    assert_eq!(
+        rx.try_recv().err(),
+        Some(std::sync::mpsc::TryRecvError::Empty)
+    );
     assert_eq!(
         rx.recv_timeout(Duration::from_millis(50)).err(),
         Some(RecvTimeoutError::Timeout)
@@ -125,11 +144,17 @@ fn a_call_answers_with_the_call_payload() {
     let app = app();
     let page = window(&app, "main");
     assert_eq!(
-        send(&page, json!({"op": "call", "fn": "echo", "args": {"text": "hi"}})),
+        send(
+            &page,
+            json!({"op": "call", "fn": "echo", "args": {"text": "hi"}})
+        ),
         Ok(json!({"invalidate": [], "result": {"message": "echo: hi"}}))
     );
     assert_eq!(
-        send(&page, json!({"op": "call", "fn": "rename_user", "args": {"user_id": 1, "name": "Ada"}})),
+        send(
+            &page,
+            json!({"op": "call", "fn": "rename_user", "args": {"user_id": 1, "name": "Ada"}})
+        ),
         Ok(json!({
             "invalidate": [{"context": "user", "params": {"user_id": 1}}],
             "result": {"name": "Ada", "user_id": 1}
@@ -137,7 +162,10 @@ fn a_call_answers_with_the_call_payload() {
     );
     // A JSON body (`invoke(cmd, message)`) is the same message.
     assert_eq!(
-        send_body(&page, InvokeBody::Json(json!({"op": "call", "fn": "add", "args": {"a": 1, "b": 2}}))),
+        send_body(
+            &page,
+            InvokeBody::Json(json!({"op": "call", "fn": "add", "args": {"a": 1, "b": 2}}))
+        ),
         Ok(json!({"invalidate": [], "result": {"total": 3}}))
     );
 }
@@ -147,7 +175,10 @@ fn a_fetch_answers_with_the_bundle() {
     let app = app();
     let page = window(&app, "main");
     assert_eq!(
-        send(&page, json!({"op": "fetch", "context": "user", "params": {"user_id": 2, "limit": 1}})),
+        send(
+            &page,
+            json!({"op": "fetch", "context": "user", "params": {"user_id": 2, "limit": 1}})
+        ),
         Ok(json!({
             "user_orders": [{"id": 201, "total": 1.5}],
             "user_profile": {"name": "bob", "user_id": 2}
@@ -164,8 +195,14 @@ fn a_call_with_refresh_carries_the_refreshed_instance() {
         json!({"op": "call", "fn": "rename_user", "args": {"user_id": 1, "name": "Ada"}, "refresh": ["user;user_id=1", "user;user_id=2"]}),
     )
     .expect("a call");
-    assert_eq!(reply["refreshed"]["user;user_id=1"]["user_profile"]["name"], "Ada");
-    assert!(reply["refreshed"].get("user;user_id=2").is_none(), "{reply}");
+    assert_eq!(
+        reply["refreshed"]["user;user_id=1"]["user_profile"]["name"],
+        "Ada"
+    );
+    assert!(
+        reply["refreshed"].get("user;user_id=2").is_none(),
+        "{reply}"
+    );
 }
 
 #[test]
@@ -180,7 +217,8 @@ fn auth_is_enforced_with_the_identity_the_app_supplies() {
         Ok(json!({"authenticated": true, "email": "alice@example.com"}))
     );
     error("FORBIDDEN")(send(&page, json!({"op": "call", "fn": "staff_only"})));
-    app.state::<SignedIn>().set(Some(Identity::new("2").staff(true)));
+    app.state::<SignedIn>()
+        .set(Some(Identity::new("2").staff(true)));
     assert_eq!(
         send(&page, json!({"op": "call", "fn": "staff_only"})).map(|r| r["result"].clone()),
         Ok(json!({"message": "staff"}))
@@ -189,7 +227,10 @@ fn auth_is_enforced_with_the_identity_the_app_supplies() {
     app.state::<SignedIn>().set(None);
     error("UNAUTHORIZED")(whoami());
     // A subscription is authorized like a fetch; a join by the channel.
-    error("UNAUTHORIZED")(send(&page, json!({"op": "join", "channel": "chat", "params": {"room": "staff"}})));
+    error("UNAUTHORIZED")(send(
+        &page,
+        json!({"op": "join", "channel": "chat", "params": {"room": "staff"}}),
+    ));
 }
 
 #[test]
@@ -200,18 +241,27 @@ fn errors_are_the_inner_object_of_the_envelope() {
         send(&page, json!({"op": "call", "fn": "nope"})),
         Err(json!({"code": "NOT_FOUND", "message": "Unknown function `nope`"}))
     );
-    let invalid = send(&page, json!({"op": "call", "fn": "add", "args": {"a": "x", "b": 1}}))
-        .expect_err("a validation error");
+    let invalid = send(
+        &page,
+        json!({"op": "call", "fn": "add", "args": {"a": "x", "b": 1}}),
+    )
+    .expect_err("a validation error");
     assert_eq!(invalid["code"], "VALIDATION_ERROR");
     assert_eq!(
         invalid["details"]["fields"]["a"],
         json!(["invalid type: string \"x\", expected an integer"])
     );
-    error("NOT_IMPLEMENTED")(send(&page, json!({"op": "call", "fn": "not_implemented_fn"})));
+    error("NOT_IMPLEMENTED")(send(
+        &page,
+        json!({"op": "call", "fn": "not_implemented_fn"}),
+    ));
     error("BAD_REQUEST")(send(&page, json!({"op": "dance"})));
     error("BAD_REQUEST")(send_body(&page, InvokeBody::Raw(b"not json".to_vec())));
     // Socket-only functions answer only over the socket.
-    error("BAD_REQUEST")(send(&page, json!({"op": "call", "fn": "ws_echo", "args": {"text": "x"}})));
+    error("BAD_REQUEST")(send(
+        &page,
+        json!({"op": "call", "fn": "ws_echo", "args": {"text": "x"}}),
+    ));
 }
 
 #[test]
@@ -223,29 +273,53 @@ fn a_panic_in_a_function_is_an_internal_error_that_leaks_nothing() {
         Err(json!({"code": "INTERNAL_ERROR", "message": "Internal server error"}))
     );
     // The plugin and its page go on.
-    assert!(send(&page, json!({"op": "call", "fn": "echo", "args": {"text": "still here"}})).is_ok());
+    assert!(
+        send(
+            &page,
+            json!({"op": "call", "fn": "echo", "args": {"text": "still here"}})
+        )
+        .is_ok()
+    );
 }
 
 #[test]
 fn a_mutation_is_pushed_to_every_other_page_watching_the_instance() {
     let app = app();
     let (acting, watching, elsewhere) = (window(&app, "a"), window(&app, "b"), window(&app, "c"));
-    let (acting_pushes, watching_pushes, elsewhere_pushes) =
-        (pushes(&acting, mizan_tauri::PUSH_EVENT), pushes(&watching, mizan_tauri::PUSH_EVENT), pushes(&elsewhere, mizan_tauri::PUSH_EVENT));
+    let (acting_pushes, watching_pushes, elsewhere_pushes) = (
+        pushes(&acting, mizan_tauri::PUSH_EVENT),
+        pushes(&watching, mizan_tauri::PUSH_EVENT),
+        pushes(&elsewhere, mizan_tauri::PUSH_EVENT),
+    );
     for page in [&acting, &watching] {
         assert_eq!(
-            send(page, json!({"op": "subscribe", "context": "user", "params": {"user_id": 1}})),
+            send(
+                page,
+                json!({"op": "subscribe", "context": "user", "params": {"user_id": 1}})
+            ),
             Ok(json!({"ok": true}))
         );
     }
-    send(&elsewhere, json!({"op": "subscribe", "context": "user", "params": {"user_id": 2}})).expect("ok");
+    send(
+        &elsewhere,
+        json!({"op": "subscribe", "context": "user", "params": {"user_id": 2}}),
+    )
+    .expect("ok");
 
-    send(&acting, json!({"op": "call", "fn": "rename_user", "args": {"user_id": 1, "name": "Ada"}})).expect("a call");
+    send(
+        &acting,
+        json!({"op": "call", "fn": "rename_user", "args": {"user_id": 1, "name": "Ada"}}),
+    )
+    .expect("a call");
     assert_eq!(
         next(&watching_pushes),
         json!({"action": "invalidate", "invalidate": [{"context": "user", "params": {"user_id": 1}}]})
     );
-    send(&acting, json!({"op": "call", "fn": "rename_profile", "args": {"user_id": 1, "name": "Bo"}})).expect("a call");
+    send(
+        &acting,
+        json!({"op": "call", "fn": "rename_profile", "args": {"user_id": 1, "name": "Bo"}}),
+    )
+    .expect("a call");
     assert_eq!(
         next(&watching_pushes),
         json!({"action": "merge", "merge": [{
@@ -260,8 +334,16 @@ fn a_mutation_is_pushed_to_every_other_page_watching_the_instance() {
     nothing_more(&watching_pushes, &watching);
 
     // Unsubscribed, the page hears nothing more.
-    send(&watching, json!({"op": "unsubscribe", "context": "user", "params": {"user_id": 1}})).expect("ok");
-    send(&acting, json!({"op": "call", "fn": "rename_user", "args": {"user_id": 1, "name": "Cy"}})).expect("a call");
+    send(
+        &watching,
+        json!({"op": "unsubscribe", "context": "user", "params": {"user_id": 1}}),
+    )
+    .expect("ok");
+    send(
+        &acting,
+        json!({"op": "call", "fn": "rename_user", "args": {"user_id": 1, "name": "Cy"}}),
+    )
+    .expect("a call");
     nothing_more(&watching_pushes, &watching);
 }
 
@@ -269,23 +351,51 @@ fn a_mutation_is_pushed_to_every_other_page_watching_the_instance() {
 fn channel_messages_reach_every_page_that_joined() {
     let app = app();
     let (one, two) = (window(&app, "one"), window(&app, "two"));
-    let (one_pushes, two_pushes) = (pushes(&one, mizan_tauri::PUSH_EVENT), pushes(&two, mizan_tauri::PUSH_EVENT));
+    let (one_pushes, two_pushes) = (
+        pushes(&one, mizan_tauri::PUSH_EVENT),
+        pushes(&two, mizan_tauri::PUSH_EVENT),
+    );
     let room = json!({"room": "general"});
     // Sending before joining is refused.
-    error("FORBIDDEN")(send(&one, json!({"op": "send", "channel": "chat", "params": room, "message": {"text": "early"}})));
+    error("FORBIDDEN")(send(
+        &one,
+        json!({"op": "send", "channel": "chat", "params": room, "message": {"text": "early"}}),
+    ));
     for page in [&one, &two] {
-        assert_eq!(send(page, json!({"op": "join", "channel": "chat", "params": room})), Ok(json!({"ok": true})));
+        assert_eq!(
+            send(
+                page,
+                json!({"op": "join", "channel": "chat", "params": room})
+            ),
+            Ok(json!({"ok": true}))
+        );
     }
     app.state::<SignedIn>().set(Some(Identity::new("1")));
-    send(&one, json!({"op": "send", "channel": "chat", "params": room, "message": {"text": "hello"}})).expect("ok");
+    send(
+        &one,
+        json!({"op": "send", "channel": "chat", "params": room, "message": {"text": "hello"}}),
+    )
+    .expect("ok");
     let message = json!({
         "action": "message", "channel": "chat", "params": {"room": "general"},
         "message": {"author": "alice", "room": "general", "text": "hello"}
     });
     assert_eq!(next(&two_pushes), message);
-    assert_eq!(next(&one_pushes), message, "the sender too (the chat's own rule)");
-    send(&two, json!({"op": "leave", "channel": "chat", "params": room})).expect("ok");
-    send(&one, json!({"op": "send", "channel": "chat", "params": room, "message": {"text": "again"}})).expect("ok");
+    assert_eq!(
+        next(&one_pushes),
+        message,
+        "the sender too (the chat's own rule)"
+    );
+    send(
+        &two,
+        json!({"op": "leave", "channel": "chat", "params": room}),
+    )
+    .expect("ok");
+    send(
+        &one,
+        json!({"op": "send", "channel": "chat", "params": room, "message": {"text": "again"}}),
+    )
+    .expect("ok");
     next(&one_pushes);
     nothing_more(&two_pushes, &two);
 }
@@ -323,7 +433,11 @@ fn each_page_is_one_live_connection_of_the_apps_server() {
     let (one, two) = (window(&app, "one"), window(&app, "two"));
     for _ in 0..3 {
         for page in [&one, &two] {
-            send(page, json!({"op": "call", "fn": "echo", "args": {"text": "x"}})).expect("a call");
+            send(
+                page,
+                json!({"op": "call", "fn": "echo", "args": {"text": "x"}}),
+            )
+            .expect("a call");
         }
     }
     assert_eq!(server.live_connections(), 2);

@@ -157,10 +157,12 @@ impl ClientFrame {
             }
         };
         let tag = wire.action.take();
-        let action = wire.into_action("action", tag).map_err(|error| FrameError {
-            id: Some(id.clone()),
-            error,
-        })?;
+        let action = wire
+            .into_action("action", tag)
+            .map_err(|error| FrameError {
+                id: Some(id.clone()),
+                error,
+            })?;
         Ok(Self { id, action })
     }
 }

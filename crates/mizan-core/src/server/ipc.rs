@@ -74,9 +74,7 @@ fn read_uploads(
     files
         .into_iter()
         .map(|(argument, file)| {
-            let bad = |what: &str| {
-                MizanError::bad_request(format!("upload `{argument}`: {what}"))
-            };
+            let bad = |what: &str| MizanError::bad_request(format!("upload `{argument}`: {what}"));
             let Value::Object(mut file) = file else {
                 return Err(bad("must be an object {\"name\", \"type\"?, \"data\"}"));
             };
@@ -139,9 +137,9 @@ impl Server {
             Outcome::Fetched(fetch) => Ok(fetch.bundle.into_string()),
             Outcome::Acknowledged => Ok(r#"{"ok":true}"#.to_owned()),
             Outcome::Failed(error) => Err(self.error_text(error)),
-            Outcome::Session(_) | Outcome::Viewed(_) => Err(self.error_text(MizanError::internal(
-                "an HTTP-only outcome over IPC",
-            ))),
+            Outcome::Session(_) | Outcome::Viewed(_) => {
+                Err(self.error_text(MizanError::internal("an HTTP-only outcome over IPC")))
+            }
         }
     }
 
@@ -168,15 +166,27 @@ mod tests {
     fn every_op_reads_as_its_operation() {
         for (message, expect) in [
             (r#"{"op":"call","fn":"add","args":{"a":1}}"#, "call"),
-            (r#"{"op":"fetch","context":"user","params":{"user_id":5}}"#, "fetch"),
+            (
+                r#"{"op":"fetch","context":"user","params":{"user_id":5}}"#,
+                "fetch",
+            ),
             (r#"{"op":"subscribe","context":"user"}"#, "subscribe"),
-            (r#"{"op":"unsubscribe","context":"user","params":{}}"#, "unsubscribe"),
-            (r#"{"op":"join","channel":"chat","params":{"room":"g"}}"#, "join"),
+            (
+                r#"{"op":"unsubscribe","context":"user","params":{}}"#,
+                "unsubscribe",
+            ),
+            (
+                r#"{"op":"join","channel":"chat","params":{"room":"g"}}"#,
+                "join",
+            ),
             (
                 r#"{"op":"send","channel":"chat","params":{"room":"g"},"message":{"text":"hi"}}"#,
                 "send",
             ),
-            (r#"{"op":"leave","channel":"chat","params":{"room":"g"}}"#, "leave"),
+            (
+                r#"{"op":"leave","channel":"chat","params":{"room":"g"}}"#,
+                "leave",
+            ),
         ] {
             let op = read_message(message.as_bytes(), 1024).unwrap_or_else(|e| panic!("{e:?}"));
             let got = match op {
