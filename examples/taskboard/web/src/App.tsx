@@ -10,9 +10,10 @@ import { Avatar, ErrorNote, useRoute } from './ui';
 // Module-level: the provider re-configures the client only when a value changes.
 // `live: true` is all an app needs to go live; the demo passes its own socket
 // (and fetch) only to show every frame in the network log.
-const config: MizanConfig = { baseUrl: '/api/mizan', fetch: loggedFetch, live: { socket: loggedSocket } };
+const webConfig: MizanConfig = { baseUrl: '/api/mizan', fetch: loggedFetch, live: { socket: loggedSocket } };
 
-export function App() {
+/** The whole UI; the desktop app (`desktop.tsx`) passes its own configuration: the Tauri transport. */
+export function App({ config = webConfig }: { config?: MizanConfig }) {
   return (
     <MizanProvider config={config}>
       <Shell />

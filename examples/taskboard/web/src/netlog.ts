@@ -3,13 +3,17 @@
  * page can show what invalidation and merge cost in requests. HTTP requests
  * come through `loggedFetch`; the live socket through `loggedSocket`: each
  * frame the page sends (a fetch, a call, a subscription), its reply, and
- * every push the server sends unasked. A store shaped for
- * `useSyncExternalStore`.
+ * every push the server sends unasked; in the desktop app, each IPC message
+ * through `loggedInvoke` and each push through `loggedListen`. A store shaped
+ * for `useSyncExternalStore`.
  */
+import { invoke } from '@tauri-apps/api/core';
+import type { Event, UnlistenFn } from '@tauri-apps/api/event';
+import { getCurrentWebview } from '@tauri-apps/api/webview';
 
 export interface LogEntry {
   id: number;
-  /** `GET`/`POST` over HTTP, `WS` for a frame the page sent, `PUSH` for one the server sent unasked. */
+  /** `GET`/`POST` over HTTP, `WS` for a frame the page sent, `IPC` for a desktop message, `PUSH` for one the server sent unasked. */
   method: string;
   /** `/ctx/board/?board_id=1` over HTTP; `fetch board;board_id=1` on the socket. */
   path: string;
@@ -122,6 +126,36 @@ export function loggedSocket(url: string): WebSocket {
     add({ method: 'PUSH', path: String(frame['action']), fn: null, status: '', bad: false, ms: null, effects: pushEffects(frame) });
   });
   return socket;
+}
+
+/**
+ * Tauri's `invoke` for the desktop app's transport
+ * (`tauriTransport({ invoke: loggedInvoke })`), recording each message
+ * (`call`, `fetch board;board_id=1`, `subscribe …`) with its reply.
+ */
+export async function loggedInvoke(command: string, body: Uint8Array): Promise<unknown> {
+  const message = parse(new TextDecoder().decode(body));
+  const op = String(message['op']);
+  const id = add({ method: 'IPC', path: `${op} ${frameTarget(message)}`.trim(), fn: typeof message['fn'] === 'string' ? message['fn'] : null, status: null, bad: false, ms: null, effects: [] });
+  const started = performance.now();
+  try {
+    const reply = await invoke(command, body);
+    update(id, { status: 'ok', ms: elapsed(started), effects: effects(op, reply) });
+    return reply;
+  } catch (e) {
+    const code = isRecord(e) ? String(e['code']) : 'failed';
+    update(id, { status: code, bad: true, ms: elapsed(started), effects: [`error ${code}`] });
+    throw e;
+  }
+}
+
+/** The transport's event listener, recording each push to this window. */
+export function loggedListen<T>(event: string, handler: (event: Event<T>) => void): Promise<UnlistenFn> {
+  return getCurrentWebview().listen<T>(event, (e) => {
+    const frame: Record<string, unknown> = isRecord(e.payload) ? e.payload : {};
+    add({ method: 'PUSH', path: event === 'mizan://reset' ? 'reset' : String(frame['action']), fn: null, status: '', bad: false, ms: null, effects: pushEffects(frame) });
+    handler(e);
+  });
 }
 
 function elapsed(started: number): number {
