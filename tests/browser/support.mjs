@@ -114,6 +114,8 @@ export async function staticWithApi(root, api) {
         const name = req.rawHeaders[i];
         lines.push(`${name}: ${name.toLowerCase() === 'host' ? target.host : req.rawHeaders[i + 1]}`);
       }
+      // As for requests: the upgrade's Origin is checked against the forwarded host.
+      lines.push(`X-Forwarded-Host: ${req.headers.host}`);
       upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
       if (head.length) upstream.write(head);
       socket.pipe(upstream).pipe(socket);
