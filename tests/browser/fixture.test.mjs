@@ -2,8 +2,11 @@
 // fixture server: the same scenarios on the React, Vue and Svelte pages of
 // examples/afi-fixture/web, each counting the requests it causes, over HTTP
 // and again live (`?live=1`: the same page on the socket, where a fetch or a
-// call is a frame and counts as one request); then, live, what one page's
-// change does to another page.
+// call is a frame and counts as one request), and on the React page once
+// more inside a webview host (the page in an iframe of another origin, every
+// request a postMessage to its host, which makes it over HTTP and is the one
+// counted); then, live, what one page's change does to another page; and a
+// host and its page ignoring messages from a foreign origin.
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -15,6 +18,7 @@ const FRAMEWORKS = ['react', 'vue', 'svelte'];
 const MODES = [
   { name: 'over HTTP', query: '' },
   { name: 'live', query: 'live=1' },
+  { name: 'in a webview host', query: '', webview: true },
 ];
 
 let browser;
@@ -25,38 +29,56 @@ before(async () => {
 });
 after(async () => browser?.close());
 
-/** Opens `framework`'s page on `site` with `query` and waits until every instance on it has data. */
-async function openPage(page, api, site, framework, query) {
-  await page.goto(`${site.url}/${framework}/${query ? `?${query}` : ''}`);
-  await waitForText(page, 'user-1-name', 'alice');
-  await waitForText(page, 'user-2-name', 'bob');
-  await waitForText(page, 'search-o-count', '2 results');
-  await waitForText(page, 'search-special-count', '0 results');
+/**
+ * Opens `framework`'s page on `site` with `query` and waits until every
+ * instance on it has data. With `webview`, the page is opened inside the
+ * host page (`webview-host/`), from another origin of the same server
+ * (`localhost` for `127.0.0.1`); returns where the page's elements are.
+ */
+async function openPage(page, api, site, framework, query, webview = false) {
+  let ui = page;
+  if (webview) {
+    const inner = new URL(`${site.url.replace('127.0.0.1', 'localhost')}/${framework}/`);
+    inner.search = [query, `host=${encodeURIComponent(site.url)}`].filter(Boolean).join('&');
+    await page.goto(`${site.url}/webview-host/?page=${encodeURIComponent(inner.href)}`);
+    ui = page.frameLocator('iframe[title="page"]');
+  } else {
+    await page.goto(`${site.url}/${framework}/${query ? `?${query}` : ''}`);
+  }
+  await waitForText(ui, 'user-1-name', 'alice');
+  await waitForText(ui, 'user-2-name', 'bob');
+  await waitForText(ui, 'search-o-count', '2 results');
+  await waitForText(ui, 'search-special-count', '0 results');
   await api.quiet();
+  return ui;
 }
 
 for (const framework of FRAMEWORKS) for (const mode of MODES) {
+  // The webview transport is the kernel's, the same under every framework: one suffices.
+  if (mode.webview && framework !== 'react') continue;
   describe(`the ${framework} page, ${mode.name}`, () => {
     let fixture;
     let site;
     let page;
     let api;
+    /** Where the page's elements are: the page, or the iframe inside the host. */
+    let ui;
 
     /** Opens this framework's page in this mode (`extra`: `gc=0`) and waits until every instance on it has data. */
     async function open(extra = '') {
-      await openPage(page, api, site, framework, [mode.query, extra].filter(Boolean).join('&'));
+      ui = await openPage(page, api, site, framework, [mode.query, extra].filter(Boolean).join('&'), mode.webview);
     }
 
     /** Mounts user 3's provider (with its card) and waits for `name` in it. */
     async function mountUser3(name = 'root') {
-      await page.getByTestId('toggle-user-3').click();
-      await waitForText(page, 'user-3-name', name);
+      await ui.getByTestId('toggle-user-3').click();
+      await waitForText(ui, 'user-3-name', name);
     }
 
     /** Unmounts user 3's provider and waits until its card is gone. */
     async function unmountUser3() {
-      await page.getByTestId('toggle-user-3').click();
-      await page.getByTestId('user-3').waitFor({ state: 'detached' });
+      await ui.getByTestId('toggle-user-3').click();
+      await ui.getByTestId('user-3').waitFor({ state: 'detached' });
     }
 
     // A fresh fixture (seed state) behind a fresh same-origin page server, per test.
@@ -80,6 +102,7 @@ for (const framework of FRAMEWORKS) for (const mode of MODES) {
       const overHttp = api.http().filter((r) => r.includes('/ctx/') || r.includes('/call/'));
       if (mode.query) assert.deepEqual(overHttp, [], 'live: no fetch or call over HTTP');
       else assert.equal(api.sockets(), 0, 'over HTTP: no socket');
+      if (mode.webview) assert.equal(api.fromFrames(), 0, 'every request is the host\'s: the page sends messages only');
     }
 
     test('each context instance is one request carrying all its members', async () => {
@@ -87,8 +110,8 @@ for (const framework of FRAMEWORKS) for (const mode of MODES) {
       assert.equal(api.calls(), 0);
       assertTransport();
       // `user_profile` and `user_orders` came in the one user request.
-      await waitForText(page, 'user-1-orders', '3 orders');
-      await waitForText(page, 'current-user', 'anon@example.com (anonymous)');
+      await waitForText(ui, 'user-1-orders', '3 orders');
+      await waitForText(ui, 'current-user', 'anon@example.com (anonymous)');
     });
 
     // Single-flight (PROTOCOL.md §3.5): a call asks back the shown instances of
@@ -96,20 +119,20 @@ for (const framework of FRAMEWORKS) for (const mode of MODES) {
     // brings them: no refetch after it.
     test('a mutation elsewhere on the page brings back the one instance it scopes with its reply', async () => {
       api.reset();
-      await page.getByTestId('rename-name').fill('Ada');
-      await page.getByTestId('rename-user').click();
-      await waitForText(page, 'user-1-name', 'Ada');
+      await ui.getByTestId('rename-name').fill('Ada');
+      await ui.getByTestId('rename-user').click();
+      await waitForText(ui, 'user-1-name', 'Ada');
       await api.quiet();
       assert.deepEqual(api.refreshes(), [['user;user_id=1']]);
       assert.deepEqual(api.contexts(), [], 'no refetch');
       assert.equal(api.calls(), 1);
       assertTransport();
-      await waitForText(page, 'user-2-name', 'bob');
+      await waitForText(ui, 'user-2-name', 'bob');
     });
 
     test('a broad invalidation brings back every shown instance of its context with the reply', async () => {
       api.reset();
-      await page.getByTestId('touch-users').click();
+      await ui.getByTestId('touch-users').click();
       await api.quiet();
       assert.equal(api.replies(), 1);
       assert.deepEqual(api.refreshes().map((keys) => [...keys].sort()), [['user;user_id=1', 'user;user_id=2']]);
@@ -118,7 +141,7 @@ for (const framework of FRAMEWORKS) for (const mode of MODES) {
 
     test('a scoped invalidation by a string with delimiters asks back only that instance', async () => {
       api.reset();
-      await page.getByTestId('bump-special').click();
+      await ui.getByTestId('bump-special').click();
       await api.quiet();
       assert.equal(api.replies(), 1);
       // The key as it goes on the wire (§3.3): `q` percent-encoded.
@@ -128,24 +151,24 @@ for (const framework of FRAMEWORKS) for (const mode of MODES) {
 
     test('a merge (replace of a slot) updates the page with no request', async () => {
       api.reset();
-      await page.getByTestId('rename-user-id').fill('2');
-      await page.getByTestId('rename-name').fill('Bobby');
-      await page.getByTestId('rename-profile').click();
-      await waitForText(page, 'user-2-name', 'Bobby');
+      await ui.getByTestId('rename-user-id').fill('2');
+      await ui.getByTestId('rename-name').fill('Bobby');
+      await ui.getByTestId('rename-profile').click();
+      await waitForText(ui, 'user-2-name', 'Bobby');
       await api.quiet();
       assert.deepEqual(api.contexts(), []);
       assert.equal(api.calls(), 1);
-      await waitForText(page, 'user-1-name', 'alice');
+      await waitForText(ui, 'user-1-name', 'alice');
     });
 
     test('a merge (upsert into a list) replaces or appends with no request', async () => {
       api.reset();
-      await page.getByTestId('item-name').fill('uno');
-      await page.getByTestId('set-item-1').click();
-      await waitForText(page, 'item-1', '1: uno');
-      await page.getByTestId('item-name').fill('three');
-      await page.getByTestId('add-item').click();
-      await waitForText(page, 'item-3', '3: three');
+      await ui.getByTestId('item-name').fill('uno');
+      await ui.getByTestId('set-item-1').click();
+      await waitForText(ui, 'item-1', '1: uno');
+      await ui.getByTestId('item-name').fill('three');
+      await ui.getByTestId('add-item').click();
+      await waitForText(ui, 'item-3', '3: three');
       await api.quiet();
       assert.deepEqual(api.contexts(), []);
       assert.equal(api.calls(), 2);
@@ -160,9 +183,9 @@ for (const framework of FRAMEWORKS) for (const mode of MODES) {
         ['err-internal', 'INTERNAL_ERROR', '500', /^INTERNAL_ERROR 500 Internal server error$/],
       ];
       for (const [button, code, status, text] of cases) {
-        await page.getByTestId(button).click();
-        await waitForText(page, `${button}-out`, text);
-        const out = page.getByTestId(`${button}-out`);
+        await ui.getByTestId(button).click();
+        await waitForText(ui, `${button}-out`, text);
+        const out = ui.getByTestId(`${button}-out`);
         assert.equal(await out.getAttribute('data-code'), code);
         assert.equal(await out.getAttribute('data-status'), status);
         assert.equal(await out.getAttribute('data-typed'), 'true');
@@ -172,16 +195,16 @@ for (const framework of FRAMEWORKS) for (const mode of MODES) {
       assert.deepEqual(api.contexts(), [], 'a failed call invalidates nothing');
 
       // A context fetch that fails: the instance's error, typed the same way.
-      await page.getByTestId('mount-user-99').click();
-      await waitForText(page, 'user-99-error', /^NOT_FOUND 404 No user with id 99$/);
+      await ui.getByTestId('mount-user-99').click();
+      await waitForText(ui, 'user-99-error', /^NOT_FOUND 404 No user with id 99$/);
       await api.quiet();
       assert.deepEqual(api.contexts(), ['user;user_id=99'], 'a 404 is not retried');
     });
 
     test('the ts target calls a function outside the framework', async () => {
-      await page.getByTestId('echo-text').fill('hi');
-      await page.getByTestId('echo').click();
-      await waitForText(page, 'echo-reply', 'echo: hi');
+      await ui.getByTestId('echo-text').fill('hi');
+      await ui.getByTestId('echo').click();
+      await waitForText(ui, 'echo-reply', 'echo: hi');
     });
 
     test('a provider unmounted and remounted within the gc delay finds its instance: no request', async () => {
@@ -198,10 +221,10 @@ for (const framework of FRAMEWORKS) for (const mode of MODES) {
       await unmountUser3();
       await api.quiet();
       api.reset();
-      await page.getByTestId('rename-user-id').fill('3');
-      await page.getByTestId('rename-name').fill('Root');
-      await page.getByTestId('rename-user').click();
-      await waitForText(page, 'rename-user-done', 'done');
+      await ui.getByTestId('rename-user-id').fill('3');
+      await ui.getByTestId('rename-name').fill('Root');
+      await ui.getByTestId('rename-user').click();
+      await waitForText(ui, 'rename-user-done', 'done');
       await api.quiet();
       assert.deepEqual(api.contexts(), [], 'nothing on screen shows user 3');
       await mountUser3('Root');
@@ -288,3 +311,73 @@ for (const framework of FRAMEWORKS) {
     });
   });
 }
+
+describe('a webview host and its page, with a frame of another origin beside them', () => {
+  let fixture;
+  let site;
+  let foreign;
+  let page;
+  let api;
+  let ui;
+  /** The frame of another origin, inside the host page. */
+  let stranger;
+
+  // A call and a push, well-formed: only where they come from is wrong.
+  const CALL = { mizan: 1, id: 424242, message: { op: 'call', fn: 'rename_user', args: { user_id: 1, name: 'Mallory' } } };
+  const PUSH = { mizan: 1, push: { action: 'invalidate', invalidate: ['user'] } };
+
+  beforeEach(async () => {
+    fixture = await startServer('afi-fixture', 'MIZAN_FIXTURE_ADDR');
+    site = await staticWithApi(DIST, fixture.url);
+    // Another port of the same machine: another origin.
+    foreign = await staticWithApi(DIST, fixture.url);
+    await browser.context.clearCookies();
+    page = await browser.context.newPage();
+    page.setDefaultTimeout(10_000);
+    api = trackApi(page);
+    ui = await openPage(page, api, site, 'react', '', true);
+    await page.evaluate(
+      (src) =>
+        new Promise((done) => {
+          const frame = document.createElement('iframe');
+          frame.name = 'stranger';
+          frame.src = src;
+          frame.onload = () => done(undefined);
+          document.body.append(frame);
+        }),
+      `${foreign.url}/`,
+    );
+    stranger = page.frame({ name: 'stranger' });
+    await api.quiet();
+    api.reset();
+  });
+  afterEach(async () => {
+    await page?.close();
+    await foreign?.stop();
+    await site?.stop();
+    await fixture?.stop();
+  });
+
+  // Messages between windows are delivered in the order they were posted:
+  // once the control message (the same one, from the right window) has been
+  // answered, the foreign one had its turn before it.
+  test('the host ignores a message from a foreign origin: nothing is dispatched', async () => {
+    await stranger.evaluate((message) => window.parent.postMessage(message, '*'), CALL);
+    const served = page.frames().find((f) => f.url().includes('/react/'));
+    const answered = page.waitForResponse((r) => r.url().endsWith('/api/mizan/call/'));
+    await served.evaluate((message) => window.parent.postMessage(message, '*'), CALL);
+    await answered;
+    await api.quiet();
+    assert.equal(api.calls(), 1, 'only the page the host serves had its call made');
+  });
+
+  test('the page ignores a push from a foreign origin: nothing refetches', async () => {
+    await stranger.evaluate((message) => window.parent.frames[0].postMessage(message, '*'), PUSH);
+    const refetched = Promise.all([api.response('user;user_id=1'), api.response('user;user_id=2')]);
+    await page.evaluate((message) => document.querySelector('iframe').contentWindow.postMessage(message, '*'), PUSH);
+    await refetched;
+    await api.quiet();
+    assert.deepEqual(api.contexts().sort(), ['user;user_id=1', 'user;user_id=2'], "the host's push refetched each instance once; the foreign one nothing");
+    await waitForText(ui, 'user-1-name', 'alice');
+  });
+});

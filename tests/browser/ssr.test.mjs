@@ -130,3 +130,18 @@ test('a board the caller cannot read answers its status with an error page, and 
   await api.quiet();
   assert.deepEqual(api.all(), []);
 });
+
+test('a caller whose credentials the server does not accept gets 401 and the error page, with none of the data', async () => {
+  // The demo accepts no MWT: a page asked for with one is refused before any
+  // context is read (401), as `/ctx/` would refuse it.
+  await page.setExtraHTTPHeaders({ 'x-mizan-token': 'not.a.token' });
+  const response = await page.goto(`${app.url}/board/1`);
+  assert.equal(response?.status(), 401);
+  assert.equal(response?.headers()['x-mizan-render'], 'error');
+  const html = await response.text();
+  assert.ok(!html.includes('__MIZAN_SSR_DATA__'), 'no hydration data');
+  assert.ok(!html.includes('Set up the status page'), 'no task of the board');
+  await page.locator('main.mizan-error h1').filter({ hasText: '401 Unauthorized' }).waitFor();
+  await api.quiet();
+  assert.deepEqual(api.all(), [], 'no client runs on an error page');
+});

@@ -182,6 +182,8 @@ export function trackApi(page) {
   /** Replies to calls received, over HTTP or the socket. */
   let replies = 0;
   let sockets = 0;
+  /** API requests made by a frame other than the page's own (an iframe). */
+  let fromFrames = 0;
   let inFlight = 0;
   let lastActivity = Date.now();
   /** @type {{ instance: string, done: () => void }[]} */
@@ -196,6 +198,7 @@ export function trackApi(page) {
     if (!url.pathname.startsWith(API)) return;
     seen.push({ method: req.method(), path: url.pathname.slice(API.length - 1), url });
     if (url.pathname === `${API}call/`) refreshes.push(refreshOf(req.postData()));
+    if (req.frame() !== page.mainFrame()) fromFrames++;
     inFlight++;
     lastActivity = Date.now();
   });
@@ -270,6 +273,8 @@ export function trackApi(page) {
     pushes: () => pushes,
     /** Sockets the page opened since it was tracked (each one request, at connect). */
     sockets: () => sockets,
+    /** API requests that an iframe made rather than the page itself. */
+    fromFrames: () => fromFrames,
     /** The next answer to a fetch of `instance`, over HTTP or the socket (start waiting before the click). */
     response: (instance) =>
       new Promise((done, fail) => {

@@ -726,3 +726,43 @@ async fn a_panic_becomes_a_500_that_leaks_nothing_outside_debug_mode() {
     let shown = err.redacted(false);
     assert_eq!(shown.message(), "Internal server error");
 }
+
+#[tokio::test]
+async fn a_live_connection_that_falls_behind_ends_its_pushes() {
+    let server = Server::builder()
+        .registry(registry())
+        .live_limits(mizan_core::live::Limits {
+            queued_frames: 2,
+            ..Default::default()
+        })
+        .build()
+        .expect("a valid server");
+    let mut slow = server.connect();
+    let Value::Object(params) = json!({ "user_id": 5 }) else {
+        unreachable!()
+    };
+    let subscribe = Operation::Subscribe {
+        context: "user".into(),
+        params,
+    };
+    assert!(matches!(
+        server
+            .exchange(Exchange::ipc(None, subscribe).on_connection(slow.id()))
+            .await,
+        Outcome::Acknowledged
+    ));
+    // Three changes, none read: the third does not fit in its queue.
+    for name in ["a", "b", "c"] {
+        let rename = call("rename", json!({ "user_id": 5, "name": name }));
+        assert!(matches!(
+            server.exchange(Exchange::ipc(None, rename)).await,
+            Outcome::Called(_)
+        ));
+    }
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(5), slow.next_push()).await;
+    assert_eq!(
+        ended.ok(),
+        Some(None),
+        "the hub gave up on it: no more pushes"
+    );
+}

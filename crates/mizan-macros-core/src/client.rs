@@ -45,7 +45,9 @@ struct Param {
 enum ParamKind {
     Required,
     Optional,
-    Default(Expr),
+    /// Boxed: `syn::Expr` is large once another crate of the build turns on
+    /// syn's `full` feature (Tauri's macros do).
+    Default(Box<Expr>),
     Upload,
     OptionalUpload,
 }
@@ -383,7 +385,7 @@ fn parse_param(pat: &Pat, ty: &Type, default: Option<Expr>) -> syn::Result<Param
                 "optional and file arguments take no default",
             ));
         }
-        (_, Some(d)) => ParamKind::Default(d),
+        (_, Some(d)) => ParamKind::Default(Box::new(d)),
         (_, None) => ParamKind::Required,
     };
     Ok(Param {

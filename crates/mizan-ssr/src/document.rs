@@ -266,17 +266,19 @@ mod tests {
       "src/admin.tsx": {"file": "assets/admin-E4.js", "isEntry": true, "imports": ["_shared-B1.js"]}
     }"#;
 
-    fn manifest() -> PathBuf {
+    /// A manifest file of the test's own: tests run in parallel, and one
+    /// writing the file while another reads it would read it half written.
+    fn manifest(test: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("mizan-ssr-doc-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
-        let path = dir.join("manifest.json");
+        let path = dir.join(format!("{test}.json"));
         std::fs::write(&path, MANIFEST).expect("written");
         path
     }
 
     #[test]
     fn the_page_links_the_entry_its_stylesheets_and_its_imports() {
-        let document = Document::vite(manifest(), "index.html")
+        let document = Document::vite(manifest("links"), "index.html")
             .expect("read")
             .title("Board");
         assert_eq!(
@@ -297,7 +299,7 @@ mod tests {
 
     #[test]
     fn an_unknown_entry_names_the_entries_there_are() {
-        let err = Document::vite(manifest(), "main.tsx").expect_err("no such entry");
+        let err = Document::vite(manifest("unknown-entry"), "main.tsx").expect_err("no such entry");
         assert!(
             err.to_string()
                 .ends_with("has no entry `main.tsx`; its entries are: index.html, src/admin.tsx"),

@@ -7,7 +7,8 @@ import { defineConfig } from 'vite';
 const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 // Three pages, one per framework, on the one generated client of src/mizan/:
-// /react/, /vue/ and /svelte/ (the browser suite runs the same scenarios on each).
+// /react/, /vue/ and /svelte/ (the browser suite runs the same scenarios on each),
+// and /webview-host/, a host page serving one of them inside an iframe.
 export default defineConfig({
   plugins: [react(), vue(), svelte()],
   resolve: {
@@ -18,6 +19,7 @@ export default defineConfig({
       '@mizan/react': source('../../../packages/react/src/index.ts'),
       '@mizan/svelte': source('../../../packages/svelte/src/index.ts'),
       '@mizan/vue': source('../../../packages/vue/src/index.ts'),
+      '@mizan/webview': source('../../../packages/webview/src/index.ts'),
     },
   },
   build: {
@@ -27,6 +29,7 @@ export default defineConfig({
         react: source('react/index.html'),
         vue: source('vue/index.html'),
         svelte: source('svelte/index.html'),
+        'webview-host': source('webview-host/index.html'),
       },
     },
   },

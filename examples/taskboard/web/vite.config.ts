@@ -4,7 +4,9 @@ import { defineConfig } from 'vite';
 
 const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
-export default defineConfig({
+// `--mode desktop` builds the same UI for the Tauri window of
+// examples/taskboard-desktop (desktop.html, on the Tauri transport) into dist-desktop/.
+export default defineConfig(({ mode }) => ({
   plugins: [react()],
   // The server links the client bundle from the manifest (dist/.vite/manifest.json).
   build: { manifest: true },
@@ -15,10 +17,14 @@ export default defineConfig({
       '@mizan/base': source('../../../packages/base/src/index.ts'),
       '@mizan/devtools': source('../../../packages/devtools/src/index.ts'),
       '@mizan/react': source('../../../packages/react/src/index.ts'),
+      '@mizan/tauri': source('../../../packages/tauri/src/index.ts'),
     },
   },
+  ...(mode === 'desktop' && {
+    build: { outDir: 'dist-desktop', rollupOptions: { input: source('desktop.html') } },
+  }),
   server: {
     // `npm run dev` next to `cargo run -p taskboard`: the API comes from the Rust server.
     proxy: { '/api/mizan': process.env['MIZAN_DEMO_API'] ?? 'http://127.0.0.1:8766' },
   },
-});
+}));

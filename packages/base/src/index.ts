@@ -35,6 +35,7 @@ export type { RetryPolicy } from './retry.js';
 export { pageProps, ssrData } from './ssr.js';
 export type { CallResponse, ChannelEvents, Push, RequestContext, Transport } from './transport.js';
 export { httpTransport, type HttpTransportOptions } from './transport/http.js';
+export { type IpcEvents, type IpcMessage, type IpcPort, ipcTransport } from './transport/ipc.js';
 export {
   type LiveOptions,
   reconnectBackoff,

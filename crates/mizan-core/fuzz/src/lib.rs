@@ -17,8 +17,8 @@ use mizan_core::canonical::{canonical_json, to_canonical_string};
 use mizan_core::function::{ParamDef, Signature};
 use mizan_core::invalidation::{Target, format_header, parse_entry, parse_header};
 use mizan_core::mwt::{MwtConfig, MwtKey, MwtSubject};
-use mizan_core::server::frame::{Action, ClientFrame, call_reply, error_reply, fetch_reply};
-use mizan_core::server::{CallInput, ContextParams, Exchange, HttpEndpoint, Operation, Outcome};
+use mizan_core::server::frame::{ClientFrame, call_reply, error_reply, fetch_reply};
+use mizan_core::server::{Exchange, HttpEndpoint, Operation, Outcome};
 use mizan_core::{Handler, JsonText, Registry, Server, Shape, TargetRef, Upload};
 use serde_json::{Value, json};
 
@@ -325,28 +325,7 @@ pub fn frame(data: &[u8]) {
     let reply = match ClientFrame::parse(text) {
         Err(bad) => error_reply(bad.id.as_ref(), bad.error, false),
         Ok(frame) => {
-            let operation = match frame.action {
-                Action::Call(call) => Operation::Call(CallInput::Envelope(call)),
-                Action::Fetch { context, params } => Operation::Fetch {
-                    context,
-                    params: ContextParams::Json(params),
-                },
-                Action::Subscribe { context, params } => Operation::Subscribe { context, params },
-                Action::Unsubscribe { context, params } => {
-                    Operation::Unsubscribe { context, params }
-                }
-                Action::Join { channel, params } => Operation::Join { channel, params },
-                Action::Send {
-                    channel,
-                    params,
-                    message,
-                } => Operation::Send {
-                    channel,
-                    params,
-                    message,
-                },
-                Action::Leave { channel, params } => Operation::Leave { channel, params },
-            };
+            let operation = Operation::from(frame.action);
             let exchange = Exchange::socket(http::HeaderMap::new(), operation);
             match runtime().block_on(server().exchange(exchange)) {
                 Outcome::Called(call) => call_reply(&frame.id, &call),

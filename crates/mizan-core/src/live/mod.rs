@@ -111,9 +111,15 @@ impl Connection {
         self.id
     }
 
-    /// The next push for it (`None` never happens while it lives).
+    /// The next push for it, or `None` once the hub gave up on it (it fell
+    /// behind its pushes): a host that forwards pushes (IPC) ends it then,
+    /// and its page starts again with a new connection.
     pub async fn next_push(&mut self) -> Option<Bytes> {
-        self.pushes.recv().await
+        tokio::select! {
+            biased;
+            () = self.dropped.wait() => None,
+            push = self.pushes.recv() => push,
+        }
     }
 
     /// Resolves when the hub gave up on it: it could not keep up with its

@@ -8,7 +8,9 @@ use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+use super::dispatch::ContextParams;
 use super::envelope::{CallEnvelope, refresh_keys};
+use super::exchange::{CallInput, Operation};
 use super::outcome::CallOutcome;
 use crate::args::{CallArgs, RawArgs};
 use crate::canonical::write_canonical_json;
@@ -85,12 +87,14 @@ pub enum Action {
     },
 }
 
-/// The frame as it is on the wire; every field optional so that each
-/// mistake gets its own message.
+/// A frame (or an IPC message) as it is on the wire; every field optional
+/// so that each mistake gets its own message.
 #[derive(Deserialize)]
-struct Wire {
+pub(super) struct Wire {
     #[serde(default)]
     action: Option<Value>,
+    #[serde(default)]
+    op: Option<Value>,
     #[serde(default)]
     id: Option<Value>,
     #[serde(rename = "fn", default)]
@@ -107,6 +111,8 @@ struct Wire {
     message: Option<Box<RawValue>>,
     #[serde(default)]
     refresh: Option<Value>,
+    #[serde(default)]
+    pub(super) uploads: Option<Value>,
 }
 
 /// A frame that could not be read: the error to answer, with the id when
@@ -132,32 +138,8 @@ impl ClientFrame {
     /// assert_eq!(bad.error.status(), 400);
     /// ```
     pub fn parse(text: &str) -> Result<Self, FrameError> {
-        // serde would read an array into the struct positionally.
-        if !text.trim_start().starts_with('{') {
-            let message = match serde_json::from_str::<IgnoredAny>(text) {
-                Ok(_) => "A frame must be a JSON object: {\"action\": ..., \"id\": ...}".to_owned(),
-                Err(err) => format!("A frame must be JSON: {err}"),
-            };
-            return Err(FrameError {
-                id: None,
-                error: MizanError::bad_request(message),
-            });
-        }
-        let wire: Wire = match serde_json::from_str(text) {
-            Ok(wire) => wire,
-            Err(err) => {
-                let message = if serde_json::from_str::<IgnoredAny>(text).is_ok() {
-                    format!("Malformed frame: {err}")
-                } else {
-                    format!("A frame must be JSON: {err}")
-                };
-                return Err(FrameError {
-                    id: None,
-                    error: MizanError::bad_request(message),
-                });
-            }
-        };
-        let id = match wire.id {
+        let mut wire = Wire::read(text, "frame").map_err(|error| FrameError { id: None, error })?;
+        let id = match wire.id.take() {
             Some(v @ (Value::Number(_) | Value::String(_))) => FrameId(v),
             Some(Value::Null) | None => {
                 return Err(FrameError {
@@ -174,15 +156,52 @@ impl ClientFrame {
                 });
             }
         };
-        let fail = |error: MizanError| FrameError {
-            id: Some(id.clone()),
-            error,
-        };
-        let action = match wire.action {
-            Some(Value::String(action)) => action,
+        let tag = wire.action.take();
+        let action = wire
+            .into_action("action", tag)
+            .map_err(|error| FrameError {
+                id: Some(id.clone()),
+                error,
+            })?;
+        Ok(Self { id, action })
+    }
+}
+
+impl Wire {
+    /// Reads one JSON object (`what` names it in messages: a frame, a
+    /// message).
+    pub(super) fn read(text: &str, what: &str) -> Result<Self, MizanError> {
+        // serde would read an array into the struct positionally.
+        if !text.trim_start().starts_with('{') {
+            let message = match serde_json::from_str::<IgnoredAny>(text) {
+                Ok(_) => format!("A {what} must be a JSON object: {}", shape_of(what)),
+                Err(err) => format!("A {what} must be JSON: {err}"),
+            };
+            return Err(MizanError::bad_request(message));
+        }
+        serde_json::from_str(text).map_err(|err| {
+            MizanError::bad_request(if serde_json::from_str::<IgnoredAny>(text).is_ok() {
+                format!("Malformed {what}: {err}")
+            } else {
+                format!("A {what} must be JSON: {err}")
+            })
+        })
+    }
+
+    /// The IPC message's tag (`op`, ../shared/spec/PROTOCOL.md §7).
+    pub(super) fn take_op(&mut self) -> Option<Value> {
+        self.op.take()
+    }
+
+    /// What the object asks, named by its tag field `key` (`action` on the
+    /// socket, `op` over IPC) whose value is `tag`.
+    pub(super) fn into_action(self, key: &str, tag: Option<Value>) -> Result<Action, MizanError> {
+        const OPS: &str = "call, fetch, subscribe, unsubscribe, join, send, leave";
+        let tag = match tag {
+            Some(Value::String(tag)) => tag,
             _ => {
-                return Err(fail(MizanError::bad_request(
-                    "`action` is missing: one of call, fetch, subscribe, unsubscribe, join, send, leave",
+                return Err(MizanError::bad_request(format!(
+                    "`{key}` is missing: one of {OPS}"
                 )));
             }
         };
@@ -200,42 +219,40 @@ impl ClientFrame {
             None | Some(Value::Null) => Ok(Map::new()),
             Some(_) => Err(MizanError::bad_request("`params` must be a JSON object")),
         };
-        let action = match action.as_str() {
+        Ok(match tag.as_str() {
             "call" => {
-                let function = name("fn", wire.function).map_err(fail)?;
-                let args = match wire.args {
+                let function = name("fn", self.function)?;
+                let args = match self.args {
                     Some(RawArgs::Object(args)) => args,
                     None => CallArgs::default(),
                     Some(RawArgs::NotAnObject) => {
-                        return Err(fail(MizanError::bad_request(
-                            "`args` must be a JSON object",
-                        )));
+                        return Err(MizanError::bad_request("`args` must be a JSON object"));
                     }
                 };
                 let mut call = CallEnvelope::new(function, args);
-                call.refresh = refresh_keys(wire.refresh).map_err(fail)?;
+                call.refresh = refresh_keys(self.refresh)?;
                 Action::Call(call)
             }
             "fetch" | "subscribe" | "unsubscribe" => {
-                let context = name("context", wire.context).map_err(fail)?;
-                let params = params(wire.params).map_err(fail)?;
-                match action.as_str() {
+                let context = name("context", self.context)?;
+                let params = params(self.params)?;
+                match tag.as_str() {
                     "fetch" => Action::Fetch { context, params },
                     "subscribe" => Action::Subscribe { context, params },
                     _ => Action::Unsubscribe { context, params },
                 }
             }
             "join" | "send" | "leave" => {
-                let channel = name("channel", wire.channel).map_err(fail)?;
-                let params = params(wire.params).map_err(fail)?;
-                match action.as_str() {
+                let channel = name("channel", self.channel)?;
+                let params = params(self.params)?;
+                match tag.as_str() {
                     "join" => Action::Join { channel, params },
                     "leave" => Action::Leave { channel, params },
                     _ => {
-                        let message = wire
+                        let message = self
                             .message
                             .and_then(|raw| serde_json::from_str::<Value>(raw.get()).ok())
-                            .ok_or_else(|| fail(MizanError::bad_request("`message` is missing")))?;
+                            .ok_or_else(|| MizanError::bad_request("`message` is missing"))?;
                         Action::Send {
                             channel,
                             params,
@@ -245,12 +262,45 @@ impl ClientFrame {
                 }
             }
             other => {
-                return Err(fail(MizanError::bad_request(format!(
-                    "Unknown action `{other}`: one of call, fetch, subscribe, unsubscribe, join, send, leave"
-                ))));
+                return Err(MizanError::bad_request(format!(
+                    "Unknown {key} `{other}`: one of {OPS}"
+                )));
             }
-        };
-        Ok(Self { id, action })
+        })
+    }
+}
+
+/// What a `what` looks like, for the message saying it is not an object.
+fn shape_of(what: &str) -> &'static str {
+    if what == "frame" {
+        r#"{"action": ..., "id": ...}"#
+    } else {
+        r#"{"op": ...}"#
+    }
+}
+
+impl From<Action> for Operation {
+    fn from(action: Action) -> Self {
+        match action {
+            Action::Call(call) => Operation::Call(CallInput::Envelope(call)),
+            Action::Fetch { context, params } => Operation::Fetch {
+                context,
+                params: ContextParams::Json(params),
+            },
+            Action::Subscribe { context, params } => Operation::Subscribe { context, params },
+            Action::Unsubscribe { context, params } => Operation::Unsubscribe { context, params },
+            Action::Join { channel, params } => Operation::Join { channel, params },
+            Action::Send {
+                channel,
+                params,
+                message,
+            } => Operation::Send {
+                channel,
+                params,
+                message,
+            },
+            Action::Leave { channel, params } => Operation::Leave { channel, params },
+        }
     }
 }
 

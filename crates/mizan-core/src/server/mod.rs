@@ -14,6 +14,7 @@
 //! - `live`: subscriptions, channels and publishing for live connections;
 //! - [`frame`], [`socket`]: the WebSocket's frames, and one socket driven
 //!   end to end (§6);
+//! - [`ipc`]: a desktop host's messages, read and answered (§7);
 //! - [`outcome`]: the answers and their payloads;
 //! - [`http`]: the HTTP binding (methods, body limit, headers, statuses).
 
@@ -26,6 +27,7 @@ pub mod exchange;
 pub mod frame;
 mod handle;
 pub mod http;
+pub mod ipc;
 mod live;
 pub mod origin;
 pub mod outcome;
@@ -42,6 +44,7 @@ pub use envelope::{CallEnvelope, REFRESH_LIMIT, RefreshKey};
 pub use exchange::{CallInput, Credentials, Exchange, HostSession, Operation, ViewInput};
 pub use handle::Server;
 pub use http::HttpEndpoint;
+pub use ipc::IpcReply;
 pub use origin::CrossOrigin;
 pub use outcome::{CallOutcome, ContextFetch, Outcome, SessionGrant, ViewOutcome};
 pub use socket::{WsClose, WsFrame};

@@ -12,9 +12,8 @@ use futures_util::{Sink, SinkExt as _, Stream, StreamExt as _};
 use http::{HeaderMap, HeaderValue};
 use tokio::time::Instant;
 
-use super::dispatch::ContextParams;
-use super::exchange::{CallInput, Exchange, HostSession, Operation};
-use super::frame::{Action, ClientFrame, call_reply, error_reply, fetch_reply, ok_reply};
+use super::exchange::{Exchange, HostSession, Operation};
+use super::frame::{ClientFrame, call_reply, error_reply, fetch_reply, ok_reply};
 use super::handle::Server;
 use super::outcome::Outcome;
 use crate::error::MizanError;
@@ -230,26 +229,7 @@ impl Server {
             Ok(frame) => frame,
             Err(bad) => return Bytes::from(error_reply(bad.id.as_ref(), bad.error, debug)),
         };
-        let operation = match frame.action {
-            Action::Call(call) => Operation::Call(CallInput::Envelope(call)),
-            Action::Fetch { context, params } => Operation::Fetch {
-                context,
-                params: ContextParams::Json(params),
-            },
-            Action::Subscribe { context, params } => Operation::Subscribe { context, params },
-            Action::Unsubscribe { context, params } => Operation::Unsubscribe { context, params },
-            Action::Join { channel, params } => Operation::Join { channel, params },
-            Action::Send {
-                channel,
-                params,
-                message,
-            } => Operation::Send {
-                channel,
-                params,
-                message,
-            },
-            Action::Leave { channel, params } => Operation::Leave { channel, params },
-        };
+        let operation = Operation::from(frame.action);
         let mut exchange = Exchange::socket(handshake.clone(), operation).on_connection(connection);
         if let Some(session) = session {
             exchange = exchange.with_host_session(session.clone());

@@ -9,14 +9,15 @@ import { Avatar, ErrorNote, href, type Route, useRoute } from './ui';
 
 // Module-level: the provider re-configures the client only when a value changes.
 // `live: websocket()` is all an app needs to go live.
-const config: MizanConfig = { baseUrl: '/api/mizan', live: websocket() };
+const webConfig: MizanConfig = { baseUrl: '/api/mizan', live: websocket() };
 
 /** What the server rendered the page with (`/board/{board_id}`); nothing for `/`. */
 export interface PageProps {
   params?: { board_id?: string };
 }
 
-export function App({ params }: PageProps) {
+/** The whole UI; the desktop app (`desktop.tsx`) passes its own configuration: the Tauri transport. */
+export function App({ params, config = webConfig }: PageProps & { config?: MizanConfig }) {
   const boardId = Number(params?.board_id);
   return (
     <MizanProvider config={config}>

@@ -22,6 +22,7 @@ import { formatTarget } from '../invalidation.js';
 import type { LiveTransport } from '../client.js';
 import type { CallResponse, ChannelEvents, Push, RequestContext, Transport } from '../transport.js';
 import { envelope } from './http.js';
+import { deliverPush, type Joined, tell } from './pushes.js';
 
 /**
  * The part of the WebSocket API the transport uses: the browser's
@@ -119,17 +120,6 @@ interface Watched {
   subscribed: boolean;
   /** Fetches waiting for `ack`: they will be covered by it. */
   waiting: number;
-}
-
-interface Joined {
-  name: string;
-  params: Record<string, unknown>;
-  /** Everyone holding this channel instance: one join on the wire for all of them. */
-  holders: Set<ChannelEvents>;
-  /** This connection's join, settled with whether the server accepted it. */
-  ack: Promise<boolean> | undefined;
-  /** The latest status told, for a holder that arrives later. */
-  status: Parameters<ChannelEvents['status']>;
 }
 
 const NORMAL_CLOSURE = 1000;
@@ -440,25 +430,7 @@ class SocketTransport implements Transport {
       else pending.resolve(frame);
       return;
     }
-    switch (frame['action']) {
-      case 'invalidate':
-      case 'merge': {
-        const push: Push = {};
-        if (Array.isArray(frame['invalidate'])) push.invalidate = frame['invalidate'];
-        if (Array.isArray(frame['merge'])) push.merge = frame['merge'];
-        this.emit(push);
-        return;
-      }
-      case 'message': {
-        const channel = frame['channel'];
-        const params = frame['params'];
-        if (typeof channel !== 'string') return;
-        const entry = this.channels.get(formatTarget(channel, isObject(params) ? params : {}));
-        for (const holder of entry?.holders ?? []) holder.message(frame['message']);
-        return;
-      }
-      default:
-    }
+    deliverPush(frame, (push) => this.emit(push), this.channels);
   }
 
   private emit(push: Push): void {
@@ -478,8 +450,3 @@ class SocketTransport implements Transport {
 }
 
 function ignore(): void {}
-
-function tell(entry: Joined, ...status: Parameters<ChannelEvents['status']>): void {
-  entry.status = status;
-  for (const holder of entry.holders) holder.status(...status);
-}
